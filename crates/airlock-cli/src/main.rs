@@ -1,1 +1,79 @@
-fn main() {}
+//! The `airlock` command: argument parsing, dispatch to one module per
+//! subcommand, and the exit-code contract (0 allow, 2 deny, 3 escalate,
+//! 1 usage or input error).
+
+mod commands;
+mod render;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Judge what an AI agent's action would do before it runs.
+///
+/// airlock reads a shell command, a Terraform plan, a file write or an MCP
+/// tool call, works out its effects (delete, replace, overwrite, …) and
+/// their targets, and lets Cedar policy decide: allow, escalate to human
+/// approval, or deny. Every decision explains itself.
+#[derive(Debug, Parser)]
+#[command(name = "airlock", version, propagate_version = true)]
+#[command(after_help = "EXAMPLES:
+  airlock check -- rm -rf /                       # exit 2: denied
+  airlock check -- 'git push --force origin main' # exit 3: escalated
+  airlock check --plan plan.json --env production
+  airlock explain -- 'sudo env bash -c \"rm -rf ~\"'
+  airlock hook install claude                     # guard Claude Code in this project
+
+EXIT CODES:
+  0 allow, 2 deny, 3 escalate, 1 usage or input error")]
+struct Cli {
+    /// Configuration file (default: nearest airlock.toml from the working
+    /// directory upward; built-in defaults if none).
+    #[arg(long, global = true, env = "AIRLOCK_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+enum Format {
+    #[default]
+    Human,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    Check(commands::check::CheckArgs),
+    Explain(commands::explain::ExplainArgs),
+    Classify(commands::classify::ClassifyArgs),
+    Eval(commands::eval::EvalArgs),
+    Hook(commands::hook::HookArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let code = if err.use_stderr() { 1 } else { 0 };
+            let _ = err.print();
+            return ExitCode::from(code);
+        }
+    };
+    let result = match cli.command {
+        Command::Check(args) => commands::check::run(cli.config.as_deref(), args),
+        Command::Explain(args) => commands::explain::run(cli.config.as_deref(), args),
+        Command::Classify(args) => commands::classify::run(cli.config.as_deref(), args),
+        Command::Eval(args) => commands::eval::run(cli.config.as_deref(), args),
+        Command::Hook(args) => commands::hook::run(cli.config.as_deref(), args),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(err) => {
+            eprintln!("airlock: error: {err:#}");
+            ExitCode::from(commands::EXIT_ERROR)
+        }
+    }
+}

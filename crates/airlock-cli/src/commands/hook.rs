@@ -1,0 +1,219 @@
+//! `airlock hook <agent>`: answer a coding agent's pre-tool-use hook, and
+//! `airlock hook install <agent>`: add that hook to the agent's settings.
+//!
+//! The runner never lets a failure through: malformed input, a broken
+//! configuration, an internal error or a panic all answer with the agent's
+//! blocking shape.
+
+use std::io::Read;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+
+use airlock_engine::{Engine, LoadedConfig};
+use airlock_hooks::{Dialect, HookAction, HookCall, HookResponse, HookVerdict, Scope};
+use airlock_model::{ActionRequest, Decision, Verdict};
+use anyhow::{anyhow, bail, Context, Result};
+use clap::{Args, Subcommand, ValueEnum};
+
+/// Guard a coding agent: answer its pre-tool-use hook, or install the hook.
+#[derive(Debug, Args)]
+#[command(after_help = "AGENTS:
+  claude   Claude Code (PreToolUse)
+
+EXAMPLES:
+  airlock hook install claude                 # .claude/settings.json of this project
+  airlock hook install claude --scope user    # ~/.claude/settings.json
+  echo '{\"tool_name\":\"Bash\",\"tool_input\":{\"command\":\"rm -rf /\"}}' | airlock hook claude")]
+pub struct HookArgs {
+    #[command(subcommand)]
+    command: HookCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum HookCommand {
+    /// Add airlock as the agent's pre-tool-use hook, keeping existing settings.
+    Install(InstallArgs),
+    /// Answer the agent's hook: reads its payload on stdin (`airlock hook claude`).
+    #[command(external_subcommand)]
+    Run(Vec<String>),
+}
+
+#[derive(Debug, Args)]
+struct InstallArgs {
+    /// The agent: claude.
+    agent: String,
+    /// project: shared settings in this repository; local: this machine
+    /// only; user: every project of this user.
+    #[arg(long, value_enum, default_value_t = ScopeArg::Project)]
+    scope: ScopeArg,
+    /// Project directory (default: the working directory).
+    #[arg(long, value_name = "DIR")]
+    project: Option<PathBuf>,
+    /// The command the agent runs (default: this airlock binary's absolute path).
+    #[arg(long, value_name = "CMD")]
+    command: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ScopeArg {
+    Project,
+    Local,
+    User,
+}
+
+pub fn run(config: Option<&Path>, args: HookArgs) -> Result<u8> {
+    match args.command {
+        HookCommand::Install(install) => run_install(install),
+        HookCommand::Run(words) => {
+            let name = words.first().map(String::as_str).unwrap_or_default();
+            let dialect = find_dialect(name)?;
+            let response = answer(dialect, config);
+            print!("{}", response.stdout);
+            eprint!("{}", response.stderr);
+            Ok(u8::try_from(response.exit_code).unwrap_or(super::EXIT_DENY))
+        }
+    }
+}
+
+fn find_dialect(name: &str) -> Result<&'static dyn Dialect> {
+    airlock_hooks::dialect(name).ok_or_else(|| {
+        anyhow!(
+            "unknown agent `{name}`; supported: {}",
+            airlock_hooks::DIALECTS.join(", ")
+        )
+    })
+}
+
+/// Reads the payload and decides, turning every failure into a block.
+fn answer(dialect: &dyn Dialect, config: Option<&Path>) -> HookResponse {
+    std::panic::set_hook(Box::new(|_| {}));
+    let outcome = catch_unwind(AssertUnwindSafe(|| decide(dialect, config)));
+    match outcome {
+        Ok(Ok(response)) => response,
+        Ok(Err(err)) => dialect.render_failure(&format!("{err:#}")),
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| panic.downcast_ref::<&str>().copied())
+                .unwrap_or("unknown panic");
+            dialect.render_failure(&format!("internal error: {message}"))
+        }
+    }
+}
+
+fn decide(dialect: &dyn Dialect, config: Option<&Path>) -> Result<HookResponse> {
+    let mut payload = Vec::new();
+    std::io::stdin()
+        .take(airlock_hooks::MAX_PAYLOAD_BYTES as u64 + 1)
+        .read_to_end(&mut payload)
+        .context("cannot read the hook payload from standard input")?;
+    let HookCall {
+        tool_name,
+        action,
+        cwd,
+        ..
+    } = dialect.parse(&payload)?;
+    let input = match action {
+        HookAction::ReadOnly => {
+            return Ok(dialect.render(
+                HookVerdict::Allow,
+                &format!("airlock: `{tool_name}` only reads"),
+            ))
+        }
+        HookAction::Unrecognised => {
+            return Ok(dialect.render(
+                HookVerdict::Escalate,
+                &format!(
+                    "airlock cannot determine the effect of tool `{tool_name}`; a person must decide whether it may run"
+                ),
+            ))
+        }
+        HookAction::Judge(input) => input,
+    };
+    let engine = engine_for(cwd.as_deref(), config)?;
+    let agent = &engine.config().config.agent;
+    let mut request = ActionRequest::new(agent.id.clone(), agent.tenant.clone(), input);
+    request.cwd = cwd;
+    let decision = engine.evaluate(&request).decision;
+    let (verdict, reason) = hook_reason(&decision);
+    Ok(dialect.render(verdict, &reason))
+}
+
+fn engine_for(cwd: Option<&str>, config: Option<&Path>) -> Result<Engine> {
+    let start = match cwd {
+        Some(cwd) if Path::new(cwd).is_dir() => PathBuf::from(cwd),
+        _ => std::env::current_dir().context("cannot read the working directory")?,
+    };
+    let loaded = LoadedConfig::discover(config, &start)?;
+    Ok(Engine::new(loaded)?)
+}
+
+/// The verdict and the sentence the model and the user will read.
+fn hook_reason(decision: &Decision) -> (HookVerdict, String) {
+    match decision.verdict {
+        Verdict::Allow => (HookVerdict::Allow, format!("airlock: {}", decision.reason)),
+        Verdict::Deny => (
+            HookVerdict::Deny,
+            format!(
+                "airlock denied this: {}. Do not try to reach the same effect another way; tell the user what you wanted to do and why.",
+                decision.reason
+            ),
+        ),
+        Verdict::Escalate => {
+            let needs = decision
+                .approvals
+                .as_ref()
+                .map(|a| a.describe())
+                .unwrap_or_else(|| "a person".to_string());
+            (
+                HookVerdict::Escalate,
+                format!(
+                    "airlock: this needs approval ({needs}): {}. Ask the user to review it; do not work around it.",
+                    decision.reason
+                ),
+            )
+        }
+    }
+}
+
+fn run_install(args: InstallArgs) -> Result<u8> {
+    let dialect = find_dialect(&args.agent)?;
+    let project = match args.project {
+        Some(dir) => dir,
+        None => std::env::current_dir().context("cannot read the working directory")?,
+    };
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .context("HOME is not set; cannot find the user's settings")?;
+    let scope = match args.scope {
+        ScopeArg::Project => Scope::Project,
+        ScopeArg::Local => Scope::Local,
+        ScopeArg::User => Scope::User,
+    };
+    let command = match args.command {
+        Some(command) => command,
+        None => {
+            let exe = std::env::current_exe().context("cannot find the airlock binary's path")?;
+            let exe = exe.canonicalize().unwrap_or(exe);
+            let exe = exe
+                .to_str()
+                .context("the airlock binary's path is not valid UTF-8; pass --command")?;
+            if exe.contains(char::is_whitespace) {
+                bail!("the airlock binary's path contains spaces; pass --command with a quoted path");
+            }
+            format!("{exe} hook {}", dialect.name())
+        }
+    };
+    let settings = dialect.settings_file(scope, &project, &home);
+    let outcome = dialect.install(&settings, &command)?;
+    match outcome {
+        airlock_hooks::InstallOutcome::Added => {
+            println!("added airlock to {}: {command}", settings.display())
+        }
+        airlock_hooks::InstallOutcome::AlreadyPresent => {
+            println!("airlock is already installed in {}", settings.display())
+        }
+    }
+    Ok(super::EXIT_ALLOW)
+}

@@ -1,0 +1,1566 @@
+//! The walk over a parsed command line: follows lists, pipelines, groups,
+//! subshells and substitutions; sees through wrappers (`sudo`, `env`,
+//! `xargs`, `find -exec`, ...), shells (`bash -c`, here-documents, `| sh`)
+//! and interpreters (`python -c`); tracks `cd` and variables within one
+//! line; and hands each real command to the rule tables. Whatever it cannot
+//! follow becomes an `unknown` effect.
+
+use std::collections::HashMap;
+
+use airlock_model::{
+    Classification, Effect, EffectKind, EnvTier, Evidence, ParsedCommand, Reversibility, Risk,
+    Span, Target, TargetKind,
+};
+
+use crate::inline;
+use crate::paths::{self, Cwd};
+use crate::rules::files::{deletion_draft, write_draft};
+use crate::rules::wrappers::{
+    self, Handover, Language, Wrapper, DECODERS, ENVIRONMENT_SCRIPTS, FETCHERS,
+    KNOWN_PROJECT_WRAPPERS, SHELLS, SHELL_VALUE_OPTIONS, WRAPPERS,
+};
+use crate::rules::{self, terraform, Draft, Rule, Scene};
+use crate::syntax::{self, HereInput, Redirect, RedirectOp, SimpleCommand, Stmt, Word};
+use crate::ShellClassifier;
+
+/// Nested shells (`bash -c "bash -c ..."`) deeper than this are not followed.
+const MAX_DEPTH: usize = 12;
+/// At most this many commands are analysed in one input.
+const MAX_COMMANDS: usize = 4096;
+
+const SYSTEM_BIN_DIRS: &[&str] = &[
+    "/bin/",
+    "/usr/bin/",
+    "/usr/local/bin/",
+    "/sbin/",
+    "/usr/sbin/",
+    "/usr/local/sbin/",
+    "/opt/homebrew/bin/",
+    "/run/current-system/sw/bin/",
+];
+
+pub(crate) fn classify(classifier: &ShellClassifier, input: &str) -> Classification {
+    let mut walk = Walk {
+        classifier,
+        effects: Vec::new(),
+        commands: Vec::new(),
+        visited: 0,
+    };
+    let ctx = Ctx {
+        text: input,
+        map: SpanMap::Offset(0),
+        via: Vec::new(),
+        depth: 0,
+    };
+    let mut state = ShellState::default();
+    walk.source(&ctx, &mut state);
+    let mut effects = walk.effects;
+    for effect in &mut effects {
+        let span = effect.evidence.span;
+        match input.get(span.start..span.end) {
+            Some(text) => effect.evidence.text = text.to_string(),
+            None => {
+                effect.evidence.span = Span::new(0, input.len());
+                effect.evidence.text = input.to_string();
+            }
+        }
+    }
+    let mut commands = walk.commands;
+    for command in &mut commands {
+        if input.get(command.span.start..command.span.end).is_none() {
+            command.span = Span::new(0, input.len());
+        }
+    }
+    Classification { effects, commands }
+}
+
+/// How spans of the text being analysed map to spans of the original input.
+#[derive(Debug, Clone, Copy)]
+enum SpanMap {
+    /// The text appears verbatim in the input at this offset.
+    Offset(usize),
+    /// The text was derived (unquoted, joined): everything maps to this span.
+    Fixed(Span),
+}
+
+impl SpanMap {
+    fn map(self, span: Span) -> Span {
+        match self {
+            SpanMap::Offset(base) => Span::new(span.start + base, span.end + base),
+            SpanMap::Fixed(fixed) => fixed,
+        }
+    }
+}
+
+/// The text being analysed and how it was reached.
+struct Ctx<'t> {
+    text: &'t str,
+    map: SpanMap,
+    via: Vec<String>,
+    depth: usize,
+}
+
+impl<'t> Ctx<'t> {
+    fn with_via(&self, via: impl Into<String>) -> Ctx<'t> {
+        let mut chain = self.via.clone();
+        chain.push(via.into());
+        Ctx {
+            text: self.text,
+            map: self.map,
+            via: chain,
+            depth: self.depth,
+        }
+    }
+
+    /// The map for `inner`, text derived from the local span `origin`.
+    fn inner_map(&self, origin: Span, inner: &str) -> SpanMap {
+        if let (SpanMap::Offset(base), Some(region)) =
+            (self.map, self.text.get(origin.start..origin.end))
+        {
+            if !inner.is_empty() {
+                if let Some(found) = region.find(inner) {
+                    return SpanMap::Offset(base + origin.start + found);
+                }
+            }
+        }
+        SpanMap::Fixed(self.map.map(origin))
+    }
+}
+
+/// What one shell knows as it runs a line.
+#[derive(Debug, Clone, Default)]
+struct ShellState {
+    cwd: Cwd,
+    /// Variables with a static value (`None`: assigned at run time).
+    vars: HashMap<String, Option<String>>,
+    env_hint: Option<EnvTier>,
+}
+
+/// What a command reads on standard input.
+#[derive(Debug, Clone)]
+enum Input {
+    Terminal,
+    Here(HereInput),
+    Pipe(Producer),
+}
+
+/// What the previous element of a pipeline prints.
+#[derive(Debug, Clone)]
+enum Producer {
+    /// Content fetched from the network.
+    Remote(String),
+    /// Decoded or unpacked data (`base64 -d`).
+    Decoded(String),
+    /// Static text (`echo '...'`, `cat <<EOF`), with where it came from.
+    Literal(String, Span),
+    /// The contents of a file (`cat deploy.sh`).
+    File(String),
+    /// The output of some other command.
+    Output(String),
+}
+
+struct Walk<'c> {
+    classifier: &'c ShellClassifier,
+    effects: Vec<Effect>,
+    commands: Vec<ParsedCommand>,
+    visited: usize,
+}
+
+fn max_tier(a: Option<EnvTier>, b: Option<EnvTier>) -> Option<EnvTier> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.max(y)),
+        (x, None) => x,
+        (None, y) => y,
+    }
+}
+
+fn placeholder(text: &str, span: Span) -> Word {
+    Word {
+        text: text.to_string(),
+        span,
+        dynamic: true,
+    }
+}
+
+fn words_text(words: &[Word]) -> String {
+    words
+        .iter()
+        .map(|w| w.text.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn span_cover(words: &[Word], fallback: Span) -> Span {
+    match (words.first(), words.last()) {
+        (Some(first), Some(last)) if first.span.start <= last.span.end => {
+            Span::new(first.span.start, last.span.end)
+        }
+        _ => fallback,
+    }
+}
+
+impl<'c> Walk<'c> {
+    fn cfg(&self) -> &crate::ShellConfig {
+        &self.classifier.config
+    }
+
+    // ----- effects -------------------------------------------------------
+
+    fn emit(&mut self, ctx: &Ctx, rule: &str, draft: Draft) {
+        self.effects.push(Effect {
+            kind: draft.kind,
+            target: draft.target,
+            reversibility: draft.reversibility,
+            risk: draft.risk,
+            rule: rule.to_string(),
+            reason: draft.reason,
+            evidence: Evidence {
+                span: ctx.map.map(draft.span),
+                text: String::new(),
+            },
+        });
+    }
+
+    fn unknown(&mut self, ctx: &Ctx, rule: &str, reason: String, span: Span) {
+        let reason = if reason.starts_with("cannot determine effect") {
+            reason
+        } else {
+            format!("cannot determine effect: {reason}")
+        };
+        self.emit(
+            ctx,
+            rule,
+            Draft {
+                kind: EffectKind::Unknown,
+                target: Target::new(TargetKind::Unknown, "command"),
+                risk: Risk::Medium,
+                reversibility: Reversibility::Unknown,
+                reason,
+                span,
+            },
+        );
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn simple_effect(
+        &mut self,
+        ctx: &Ctx,
+        rule: &str,
+        kind: EffectKind,
+        risk: Risk,
+        target: Target,
+        reason: String,
+        span: Span,
+    ) {
+        self.emit(
+            ctx,
+            rule,
+            Draft {
+                kind,
+                target,
+                risk,
+                reversibility: Reversibility::Unknown,
+                reason,
+                span,
+            },
+        );
+    }
+
+    // ----- structure -----------------------------------------------------
+
+    fn source(&mut self, ctx: &Ctx, state: &mut ShellState) {
+        if ctx.depth > MAX_DEPTH {
+            let span = Span::new(0, ctx.text.len());
+            self.unknown(
+                ctx,
+                "shell.too-deep",
+                "commands nest too deeply to follow".into(),
+                span,
+            );
+            return;
+        }
+        let stmts = syntax::parse(&self.classifier.language, ctx.text);
+        for stmt in &stmts {
+            self.stmt(stmt, ctx, state, &Input::Terminal);
+        }
+    }
+
+    fn stmt(&mut self, stmt: &Stmt, ctx: &Ctx, state: &mut ShellState, input: &Input) {
+        match stmt {
+            Stmt::Simple(cmd) => self.simple(cmd, ctx, state, input),
+            Stmt::Sequence(parts) => {
+                for part in parts {
+                    self.stmt(part, ctx, state, input);
+                }
+            }
+            Stmt::Subshell(parts) => {
+                let mut child = state.clone();
+                for part in parts {
+                    self.stmt(part, ctx, &mut child, input);
+                }
+            }
+            Stmt::Pipeline(parts) => {
+                let mut feed = input.clone();
+                for part in parts {
+                    let mut child = state.clone();
+                    self.stmt(part, ctx, &mut child, &feed);
+                    feed = Input::Pipe(self.producer(part, ctx, state, &feed));
+                }
+            }
+            Stmt::Opaque { span, what } => {
+                self.unknown(ctx, "shell.unparseable", what.clone(), *span);
+            }
+        }
+    }
+
+    fn simple(&mut self, cmd: &SimpleCommand, ctx: &Ctx, state: &mut ShellState, input: &Input) {
+        if !cmd.substitutions.is_empty() {
+            let sub_ctx = ctx.with_via("command substitution");
+            for sub in &cmd.substitutions {
+                let mut child = state.clone();
+                self.stmt(sub, &sub_ctx, &mut child, &Input::Terminal);
+            }
+        }
+        for redirect in &cmd.redirects {
+            self.redirect(redirect, ctx, state);
+        }
+        let declaration = cmd.words.first().is_some_and(|w| {
+            matches!(
+                w.text.as_str(),
+                "export" | "declare" | "typeset" | "local" | "readonly"
+            )
+        });
+        if cmd.words.is_empty() || declaration {
+            for (name, value) in &cmd.assignments {
+                self.assign(state, name, value);
+            }
+            return;
+        }
+        let redirected_input = cmd.redirects.iter().find(|r| r.op == RedirectOp::Input);
+        let input = match (&cmd.here_input, redirected_input) {
+            (Some(here), _) => Input::Here(here.clone()),
+            (None, Some(redirect)) => Input::Pipe(file_producer(&redirect.target)),
+            (None, None) => input.clone(),
+        };
+        let mut env = EnvOverride::default();
+        for (name, value) in &cmd.assignments {
+            env.note(name, value, self.cfg());
+        }
+        self.command(&cmd.words, ctx, state, &input, &env, cmd.span);
+    }
+
+    fn assign(&self, state: &mut ShellState, name: &str, value: &Word) {
+        let static_value = (!value.dynamic).then(|| value.text.clone());
+        if name == "TF_WORKSPACE" {
+            state.env_hint = max_tier(state.env_hint, self.cfg().environments.tier_of(&value.text));
+        }
+        state.vars.insert(name.to_string(), static_value);
+    }
+
+    fn redirect(&mut self, redirect: &Redirect, ctx: &Ctx, state: &ShellState) {
+        let (rule_id, kind, clobber, reason) = match redirect.op {
+            RedirectOp::Input | RedirectOp::Duplicate => return,
+            RedirectOp::Overwrite => (
+                "shell.redirect.overwrite",
+                EffectKind::Overwrite,
+                true,
+                "the redirection overwrites",
+            ),
+            RedirectOp::Append => (
+                "shell.redirect.append",
+                EffectKind::Write,
+                false,
+                "the redirection appends to",
+            ),
+        };
+        let rule = Rule {
+            id: rule_id,
+            kind,
+            reason,
+            ..Rule::BASE
+        };
+        let target = Word {
+            span: redirect.span,
+            ..redirect.target.clone()
+        };
+        let scene = self.scene(state, &EnvOverride::default(), redirect.span);
+        let info = paths::inspect(&target.text, &state.cwd, self.cfg());
+        if info.class == paths::PathClass::Harmless && !target.dynamic {
+            return;
+        }
+        let draft = write_draft(&rule, &target, &scene, clobber);
+        self.emit(ctx, rule_id, draft);
+    }
+
+    fn scene<'s>(&'s self, state: &'s ShellState, env: &EnvOverride, span: Span) -> Scene<'s> {
+        Scene {
+            cfg: self.cfg(),
+            cwd: &state.cwd,
+            env_hint: max_tier(state.env_hint, env.tier),
+            span,
+        }
+    }
+
+    // ----- one command ----------------------------------------------------
+
+    fn record(&mut self, words: &[Word], ctx: &Ctx, span: Span) {
+        self.commands.push(ParsedCommand {
+            argv: words.iter().map(|w| w.text.clone()).collect(),
+            span: ctx.map.map(span),
+            via: ctx.via.clone(),
+        });
+    }
+
+    fn command(
+        &mut self,
+        words: &[Word],
+        ctx: &Ctx,
+        state: &mut ShellState,
+        input: &Input,
+        env: &EnvOverride,
+        span: Span,
+    ) {
+        let Some(program) = words.first() else { return };
+        self.visited += 1;
+        if self.visited > MAX_COMMANDS {
+            if self.visited == MAX_COMMANDS + 1 {
+                self.unknown(
+                    ctx,
+                    "shell.too-large",
+                    "too many commands to analyse".into(),
+                    span,
+                );
+            }
+            return;
+        }
+        self.record(words, ctx, span);
+        if program.dynamic {
+            let reason = format!(
+                "the command name `{}` is only known at run time",
+                program.text
+            );
+            self.unknown(ctx, "shell.dynamic-command", reason, program.span);
+            return;
+        }
+        let mut name = program.text.as_str();
+        if name.is_empty() {
+            return;
+        }
+        if name.contains('/') {
+            match self.path_program(name, words, ctx, span) {
+                Some(resolved) => name = resolved,
+                None => return,
+            }
+        }
+        match name {
+            "cd" | "pushd" | "popd" => {
+                self.change_directory(name, words, state);
+                return;
+            }
+            "eval" => {
+                self.eval(words, ctx, state, span);
+                return;
+            }
+            "source" | "." => {
+                self.source_file(words, ctx, span);
+                return;
+            }
+            "busybox" => {
+                if let Some(rest) = words.get(1..) {
+                    self.command(rest, &ctx.with_via("busybox"), state, input, env, span);
+                }
+                return;
+            }
+            _ => {}
+        }
+        if let Some(wrapper) = WRAPPERS.iter().find(|w| {
+            w.names.contains(&name)
+                && w.subcommand
+                    .is_none_or(|sub| words.get(1).is_some_and(|w| w.text == sub))
+        }) {
+            self.wrapper(wrapper, name, words, ctx, state, input, env, span);
+            return;
+        }
+        if SHELLS.contains(&name) {
+            self.shell(name, words, ctx, state, input, span);
+            return;
+        }
+        if let Some(interpreter) = wrappers::interpreter(name) {
+            self.interpreter(interpreter, name, words, ctx, state, input, span);
+            return;
+        }
+        self.dispatch(name, words, ctx, state, env, span);
+    }
+
+    /// A program named by a path: system binaries are their basename;
+    /// project scripts are unknown unless trusted. Returns the name to
+    /// continue with, or `None` when handled.
+    fn path_program<'w>(
+        &mut self,
+        path: &'w str,
+        words: &[Word],
+        ctx: &Ctx,
+        span: Span,
+    ) -> Option<&'w str> {
+        let base = path.rsplit('/').next().unwrap_or(path);
+        if SYSTEM_BIN_DIRS.iter().any(|dir| path.starts_with(dir))
+            || path.contains("node_modules/.bin/")
+            || path.contains(".venv/bin/")
+            || path.contains("venv/bin/")
+            || path.starts_with("~/.cargo/bin/")
+        {
+            return Some(base);
+        }
+        let target = Target::new(TargetKind::Program, path);
+        if paths::is_trusted_script(path, self.cfg()) {
+            let reason = format!("runs {path}, a script the project trusts");
+            self.simple_effect(
+                ctx,
+                "shell.trusted-script",
+                EffectKind::Execute,
+                Risk::Low,
+                target,
+                reason,
+                span,
+            );
+            return None;
+        }
+        if KNOWN_PROJECT_WRAPPERS.contains(&base) && !path.trim_start_matches("./").contains('/') {
+            let reason = format!("runs the project's build wrapper {path}");
+            self.simple_effect(
+                ctx,
+                "shell.build-wrapper",
+                EffectKind::Execute,
+                Risk::Low,
+                target,
+                reason,
+                span,
+            );
+            return None;
+        }
+        let plain = path.trim_start_matches("./");
+        if plain.starts_with("target/debug/") || plain.starts_with("target/release/") {
+            let reason = format!("runs {path}, a binary built from this project");
+            self.simple_effect(
+                ctx,
+                "shell.project-binary",
+                EffectKind::Execute,
+                Risk::Low,
+                target,
+                reason,
+                span,
+            );
+            return None;
+        }
+        let _ = words;
+        let reason = format!("runs the script {path}, whose contents airlock has not seen");
+        self.unknown(ctx, "shell.unknown-script", reason, span);
+        None
+    }
+
+    fn change_directory(&mut self, name: &str, words: &[Word], state: &mut ShellState) {
+        if name == "popd" {
+            state.cwd = Cwd::Dynamic;
+            return;
+        }
+        let arg = words
+            .iter()
+            .skip(1)
+            .find(|w| !w.text.starts_with('-') || w.dynamic);
+        state.cwd = match arg {
+            None => Cwd::Known("~".into()),
+            Some(w) => {
+                let expanded = if w.dynamic
+                    && !(w.text.starts_with("$HOME") || w.text.starts_with("${HOME}"))
+                {
+                    None
+                } else {
+                    Some(paths::resolve(&w.text, &state.cwd))
+                };
+                match expanded {
+                    None => Cwd::Dynamic,
+                    Some(dir) if dir == "." => Cwd::Project,
+                    Some(dir) if dir.contains('$') => Cwd::Dynamic,
+                    Some(dir) => Cwd::Known(dir),
+                }
+            }
+        };
+    }
+
+    fn eval(&mut self, words: &[Word], ctx: &Ctx, state: &mut ShellState, span: Span) {
+        let args = words.get(1..).unwrap_or(&[]);
+        if args.is_empty() {
+            return;
+        }
+        if args.iter().any(|w| w.dynamic) {
+            let reason = "eval runs a string only known at run time".to_string();
+            self.unknown(ctx, "shell.eval", reason, span);
+            return;
+        }
+        let code = words_text(args);
+        let origin = span_cover(args, span);
+        let inner = Ctx {
+            text: &code,
+            map: ctx.inner_map(origin, &code),
+            via: {
+                let mut v = ctx.via.clone();
+                v.push("eval".into());
+                v
+            },
+            depth: ctx.depth + 1,
+        };
+        self.source(&inner, state);
+    }
+
+    fn source_file(&mut self, words: &[Word], ctx: &Ctx, span: Span) {
+        let Some(file) = words.get(1) else { return };
+        if file.dynamic {
+            let reason = format!("sources `{}`, a file only known at run time", file.text);
+            self.unknown(ctx, "shell.unknown-script", reason, span);
+            return;
+        }
+        let resolved = paths::resolve(&file.text, &Cwd::Project);
+        let comps: Vec<&str> = resolved.split('/').filter(|c| !c.is_empty()).collect();
+        let environment = ENVIRONMENT_SCRIPTS.iter().any(|pattern| {
+            let pat: Vec<&str> = pattern.split('/').filter(|c| !c.is_empty()).collect();
+            crate::glob::components_match(&pat, &comps)
+        });
+        let target = Target::new(TargetKind::Program, resolved.clone());
+        if environment || paths::is_trusted_script(&file.text, self.cfg()) {
+            let reason = format!("sources {resolved} to set up the shell environment");
+            self.simple_effect(
+                ctx,
+                "shell.source",
+                EffectKind::Execute,
+                Risk::Low,
+                target,
+                reason,
+                span,
+            );
+        } else {
+            let reason =
+                format!("sources the script {resolved}, whose contents airlock has not seen");
+            self.unknown(ctx, "shell.unknown-script", reason, span);
+        }
+    }
+
+    // ----- wrappers --------------------------------------------------------
+
+    #[allow(clippy::too_many_arguments)]
+    fn wrapper(
+        &mut self,
+        wrapper: &Wrapper,
+        name: &str,
+        words: &[Word],
+        ctx: &Ctx,
+        state: &mut ShellState,
+        input: &Input,
+        env: &EnvOverride,
+        span: Span,
+    ) {
+        let split = split_wrapper(wrapper, words);
+        let via_label = match wrapper.subcommand {
+            Some(sub) => format!("{name} {sub}"),
+            None => name.to_string(),
+        };
+        if wrapper.privileged {
+            let user = split.user.clone().unwrap_or_else(|| "root".into());
+            let reason = format!("runs with elevated privilege as {user} ({name})");
+            let target = Target::new(TargetKind::System, format!("user {user}"));
+            let head = words.first().map(|w| w.span).unwrap_or(span);
+            self.simple_effect(
+                ctx,
+                "shell.privilege",
+                EffectKind::Privilege,
+                Risk::Medium,
+                target,
+                reason,
+                head,
+            );
+        }
+        let mut env = env.clone();
+        for (var, value) in &split.assignments {
+            env.note(var, value, self.cfg());
+        }
+        let inner_ctx = ctx.with_via(via_label.clone());
+        if let Some(text) = &split.split_string {
+            let origin = split.split_string_span.unwrap_or(span);
+            let inner = Ctx {
+                text,
+                map: ctx.inner_map(origin, text),
+                via: inner_ctx.via.clone(),
+                depth: ctx.depth + 1,
+            };
+            let mut child = state.clone();
+            self.source(&inner, &mut child);
+            return;
+        }
+        let inner: &[Word] = split
+            .start
+            .and_then(|start| words.get(start..))
+            .unwrap_or(&[]);
+        let inner: Vec<Word> = match wrapper.terminators.is_empty() {
+            true => inner.to_vec(),
+            false => inner
+                .iter()
+                .take_while(|w| w.dynamic || !wrapper.terminators.contains(&w.text.as_str()))
+                .cloned()
+                .collect(),
+        };
+        if split.no_command || inner.is_empty() {
+            if !wrapper.privileged && name != "xargs" {
+                let target = Target::new(TargetKind::Program, name);
+                let reason = format!("{name} without a command only reports information");
+                self.simple_effect(
+                    ctx,
+                    "shell.wrapper.report",
+                    EffectKind::Read,
+                    Risk::None,
+                    target,
+                    reason,
+                    span,
+                );
+                return;
+            }
+            if name != "xargs" {
+                return;
+            }
+        }
+        match wrapper.handover {
+            Handover::Words | Handover::Environment => {
+                self.command(&inner, &inner_ctx, state, input, &env, span);
+            }
+            Handover::ExtraArguments => {
+                let mut inner = if inner.is_empty() {
+                    vec![Word::literal("echo", span)]
+                } else {
+                    inner
+                };
+                let items: Vec<Word> = match input {
+                    Input::Pipe(Producer::Literal(text, origin)) => text
+                        .split_whitespace()
+                        .map(|t| Word::literal(t, *origin))
+                        .collect(),
+                    _ => vec![placeholder("$XARGS_INPUT", span)],
+                };
+                match &split.replace {
+                    Some(token) => {
+                        let first = items
+                            .first()
+                            .cloned()
+                            .unwrap_or_else(|| placeholder("$XARGS_INPUT", span));
+                        for word in inner.iter_mut().skip(1) {
+                            if word.text.contains(token.as_str()) {
+                                word.text = word.text.replace(token.as_str(), &first.text);
+                                word.dynamic |= first.dynamic;
+                            }
+                        }
+                    }
+                    None => inner.extend(items),
+                }
+                self.command(&inner, &inner_ctx, state, &Input::Terminal, &env, span);
+            }
+            Handover::ShellString => {
+                let args: Vec<String> = match wrapper.terminators.is_empty() {
+                    true => Vec::new(),
+                    false => words
+                        .iter()
+                        .skip_while(|w| !wrapper.terminators.contains(&w.text.as_str()))
+                        .skip(1)
+                        .filter(|w| !wrapper.terminators.contains(&w.text.as_str()))
+                        .take(16)
+                        .map(|w| {
+                            if w.dynamic {
+                                "$ARG".to_string()
+                            } else {
+                                w.text.clone()
+                            }
+                        })
+                        .collect(),
+                };
+                let base = words_text(&inner);
+                let origin = span_cover(&inner, span);
+                let commands: Vec<String> = if wrapper.terminators.is_empty() {
+                    vec![base.clone()]
+                } else if args.is_empty() {
+                    vec![format!("{base} $ARG")]
+                } else {
+                    args.iter()
+                        .map(|arg| {
+                            if base.contains("{}") {
+                                base.replace("{}", arg)
+                            } else {
+                                format!("{base} {arg}")
+                            }
+                        })
+                        .collect()
+                };
+                for code in commands {
+                    let inner = Ctx {
+                        text: &code,
+                        map: ctx.inner_map(origin, &code),
+                        via: inner_ctx.via.clone(),
+                        depth: ctx.depth + 1,
+                    };
+                    let mut child = state.clone();
+                    self.source(&inner, &mut child);
+                }
+            }
+        }
+    }
+
+    // ----- shells and interpreters ---------------------------------------
+
+    fn shell(
+        &mut self,
+        name: &str,
+        words: &[Word],
+        ctx: &Ctx,
+        state: &ShellState,
+        input: &Input,
+        span: Span,
+    ) {
+        let mut index = 1;
+        let mut command_mode = false;
+        let mut read_stdin = false;
+        let mut syntax_only = false;
+        while let Some(word) = words.get(index) {
+            let t = word.text.as_str();
+            if word.dynamic || !(t.starts_with('-') || t.starts_with('+')) || t.len() < 2 {
+                if t == "-" {
+                    read_stdin = true;
+                    index += 1;
+                }
+                break;
+            }
+            if t == "--" {
+                index += 1;
+                break;
+            }
+            if SHELL_VALUE_OPTIONS.contains(&t) {
+                index += 2;
+                continue;
+            }
+            if !t.starts_with("--") {
+                let letters = t.get(1..).unwrap_or("");
+                command_mode |= letters.contains('c');
+                read_stdin |= letters.contains('s');
+                syntax_only |= letters.contains('n') && t.starts_with('-');
+                // `-o name` inside a cluster (`-eo pipefail`) takes a value.
+                if letters.ends_with('o') || letters.ends_with('O') {
+                    index += 1;
+                }
+            }
+            index += 1;
+        }
+        let positional = words.get(index);
+        let via = format!("{name} -c");
+        if command_mode {
+            let Some(code) = positional else {
+                self.unknown(
+                    ctx,
+                    "shell.unparseable",
+                    format!("{name} -c without a command"),
+                    span,
+                );
+                return;
+            };
+            if code.dynamic {
+                let reason = format!("{name} -c runs a string only known at run time");
+                self.unknown(ctx, "shell.dynamic-string", reason, code.span);
+                return;
+            }
+            if syntax_only {
+                return;
+            }
+            let inner = Ctx {
+                text: &code.text,
+                map: ctx.inner_map(code.span, &code.text),
+                via: {
+                    let mut v = ctx.via.clone();
+                    v.push(via);
+                    v
+                },
+                depth: ctx.depth + 1,
+            };
+            let mut child = state.clone();
+            self.source(&inner, &mut child);
+            return;
+        }
+        if let (Some(script), false) = (positional, read_stdin) {
+            if syntax_only {
+                let target = Target::new(TargetKind::Program, script.text.clone());
+                let reason = format!(
+                    "checks the syntax of {} without running it ({name} -n)",
+                    script.text
+                );
+                self.simple_effect(
+                    ctx,
+                    "shell.syntax-check",
+                    EffectKind::Read,
+                    Risk::None,
+                    target,
+                    reason,
+                    span,
+                );
+                return;
+            }
+            self.script(name, script, ctx, span);
+            return;
+        }
+        self.stdin_code(name, None, ctx, state, input, span);
+    }
+
+    fn script(&mut self, runner: &str, script: &Word, ctx: &Ctx, span: Span) {
+        let target = Target::new(TargetKind::Program, script.text.clone());
+        if !script.dynamic && paths::is_trusted_script(&script.text, self.cfg()) {
+            let reason = format!("runs {}, a script the project trusts", script.text);
+            self.simple_effect(
+                ctx,
+                "shell.trusted-script",
+                EffectKind::Execute,
+                Risk::Low,
+                target,
+                reason,
+                span,
+            );
+            return;
+        }
+        let reason = format!(
+            "{runner} runs the script {}, whose contents airlock has not seen",
+            script.text
+        );
+        self.unknown(ctx, "shell.unknown-script", reason, span);
+    }
+
+    /// A shell or interpreter reading code from standard input.
+    fn stdin_code(
+        &mut self,
+        name: &str,
+        language: Option<Language>,
+        ctx: &Ctx,
+        state: &ShellState,
+        input: &Input,
+        span: Span,
+    ) {
+        match input {
+            Input::Terminal => {
+                let target = Target::new(TargetKind::Program, name);
+                let reason = format!("starts an interactive {name} session");
+                self.simple_effect(
+                    ctx,
+                    "shell.interactive",
+                    EffectKind::Execute,
+                    Risk::Low,
+                    target,
+                    reason,
+                    span,
+                );
+            }
+            Input::Here(here) => {
+                self.code_text(
+                    name,
+                    language,
+                    &here.text,
+                    here.span,
+                    ctx,
+                    state,
+                    "here-document",
+                );
+            }
+            Input::Pipe(Producer::Literal(text, origin)) => {
+                self.code_text(name, language, text, *origin, ctx, state, "pipeline");
+            }
+            Input::Pipe(Producer::Remote(url)) => {
+                let target = Target::new(TargetKind::Remote, url.clone());
+                let reason =
+                    format!("runs code downloaded from {url} without review (piped into {name})");
+                self.simple_effect(
+                    ctx,
+                    "shell.remote-code",
+                    EffectKind::Execute,
+                    Risk::High,
+                    target,
+                    reason,
+                    span,
+                );
+            }
+            Input::Pipe(Producer::Decoded(decoder)) => {
+                let reason = format!("runs content decoded by `{decoder}` as {name} code");
+                self.unknown(ctx, "shell.opaque-input", reason, span);
+            }
+            Input::Pipe(Producer::File(path)) => {
+                let script = Word::literal(path.clone(), span);
+                self.script(name, &script, ctx, span);
+            }
+            Input::Pipe(Producer::Output(program)) => {
+                let reason = format!("runs the output of `{program}` as {name} code");
+                self.unknown(ctx, "shell.opaque-input", reason, span);
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn code_text(
+        &mut self,
+        name: &str,
+        language: Option<Language>,
+        text: &str,
+        origin: Span,
+        ctx: &Ctx,
+        state: &ShellState,
+        how: &str,
+    ) {
+        match language {
+            None => {
+                let inner = Ctx {
+                    text,
+                    map: ctx.inner_map(origin, text),
+                    via: {
+                        let mut v = ctx.via.clone();
+                        v.push(format!("{how} into {name}"));
+                        v
+                    },
+                    depth: ctx.depth + 1,
+                };
+                let mut child = state.clone();
+                self.source(&inner, &mut child);
+            }
+            Some(language) => self.inline_code(name, language, text, origin, ctx, state),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn interpreter(
+        &mut self,
+        interpreter: &wrappers::Interpreter,
+        name: &str,
+        words: &[Word],
+        ctx: &Ctx,
+        state: &ShellState,
+        input: &Input,
+        span: Span,
+    ) {
+        let language = interpreter.language;
+        let code_letters: Vec<char> = interpreter
+            .code_options
+            .iter()
+            .filter_map(|o| {
+                o.strip_prefix('-')
+                    .filter(|l| l.len() == 1)
+                    .and_then(|l| l.chars().next())
+            })
+            .collect();
+        let mut index = 1;
+        let mut code: Option<&Word> = None;
+        let mut module: Option<&Word> = None;
+        let mut version_only = false;
+        while let Some(word) = words.get(index) {
+            let t = word.text.as_str();
+            if word.dynamic || !t.starts_with('-') || t == "-" {
+                break;
+            }
+            if t == "--" {
+                index += 1;
+                break;
+            }
+            if interpreter.code_options.contains(&t) {
+                code = words.get(index + 1);
+                break;
+            }
+            if let Some((opt, _)) = t.split_once('=') {
+                if interpreter.code_options.contains(&opt) {
+                    code = Some(word);
+                    break;
+                }
+            }
+            if interpreter.module_options.contains(&t) {
+                module = words.get(index + 1);
+                break;
+            }
+            if interpreter.value_options.contains(&t) {
+                index += 2;
+                continue;
+            }
+            if matches!(t, "-V" | "--version" | "-v" | "-h" | "--help")
+                && language != Language::Perl
+                || matches!(t, "-v" | "--version" | "-h")
+            {
+                version_only = true;
+            }
+            if !t.starts_with("--") && t.len() > 2 {
+                let letters: Vec<char> = t.chars().skip(1).collect();
+                if letters.last().is_some_and(|l| code_letters.contains(l)) {
+                    code = words.get(index + 1);
+                    break;
+                }
+                if language == Language::Python && letters.last() == Some(&'m') {
+                    module = words.get(index + 1);
+                    break;
+                }
+            }
+            index += 1;
+        }
+        if let Some(code) = code {
+            let text = match code.text.split_once('=') {
+                Some((opt, value)) if opt.starts_with("--") && code.text.starts_with("--") => {
+                    value.to_string()
+                }
+                _ => code.text.clone(),
+            };
+            if code.dynamic {
+                let reason = format!("{name} runs inline code only known at run time");
+                self.unknown(ctx, "shell.inline-code.opaque", reason, code.span);
+                return;
+            }
+            self.inline_code(name, language, &text, code.span, ctx, state);
+            return;
+        }
+        if let Some(module) = module {
+            let target = Target::new(TargetKind::Program, format!("{name} -m {}", module.text));
+            let reason = format!("runs the {} module with {name}", module.text);
+            self.simple_effect(
+                ctx,
+                "shell.interpreter.module",
+                EffectKind::Execute,
+                Risk::Low,
+                target,
+                reason,
+                span,
+            );
+            return;
+        }
+        match words.get(index) {
+            Some(script) if script.text != "-" => self.script(name, script, ctx, span),
+            _ if version_only => {
+                let target = Target::new(TargetKind::Program, name);
+                let reason = format!("prints {name}'s version or help");
+                self.simple_effect(
+                    ctx,
+                    "shell.interpreter.version",
+                    EffectKind::Read,
+                    Risk::None,
+                    target,
+                    reason,
+                    span,
+                );
+            }
+            _ => self.stdin_code(name, Some(language), ctx, state, input, span),
+        }
+    }
+
+    fn inline_code(
+        &mut self,
+        name: &str,
+        language: Language,
+        code: &str,
+        origin: Span,
+        ctx: &Ctx,
+        state: &ShellState,
+    ) {
+        let findings = inline::analyze(code, language);
+        let via = format!("{name} inline code");
+        let mut found = false;
+        for command in &findings.shell_commands {
+            found = true;
+            let inner = Ctx {
+                text: command,
+                map: ctx.inner_map(origin, command),
+                via: {
+                    let mut v = ctx.via.clone();
+                    v.push(via.clone());
+                    v
+                },
+                depth: ctx.depth + 1,
+            };
+            let mut child = state.clone();
+            self.source(&inner, &mut child);
+        }
+        for (path, tree) in &findings.deletions {
+            found = true;
+            let rule = Rule {
+                id: "shell.inline-code.delete",
+                kind: EffectKind::Delete,
+                reversibility: Reversibility::Irreversible,
+                reason: "inline code deletes",
+                ..Rule::BASE
+            };
+            let scene = self.scene(state, &EnvOverride::default(), origin);
+            let word = Word::literal(path.clone(), origin);
+            let draft = deletion_draft(&rule, &word, &scene, *tree);
+            self.emit(ctx, rule.id, draft);
+        }
+        if let Some(reason) = findings.opaque {
+            self.unknown(ctx, "shell.inline-code.opaque", reason, origin);
+            return;
+        }
+        if !found {
+            let target = Target::new(TargetKind::Program, format!("{name} inline code"));
+            let reason =
+                format!("runs inline {name} code that calls no shell or file-deletion APIs");
+            self.simple_effect(
+                ctx,
+                "shell.inline-code",
+                EffectKind::Execute,
+                Risk::Low,
+                target,
+                reason,
+                origin,
+            );
+        }
+    }
+
+    // ----- pipelines -------------------------------------------------------
+
+    /// What `stmt` prints into the next element of a pipeline.
+    fn producer(&self, stmt: &Stmt, ctx: &Ctx, state: &ShellState, input: &Input) -> Producer {
+        let Stmt::Simple(cmd) = stmt else {
+            return Producer::Output("a compound command".into());
+        };
+        let mut words: &[Word] = &cmd.words;
+        // See through wrappers (`sudo curl ...`).
+        for _ in 0..8 {
+            let Some(first) = words.first() else { break };
+            let Some(wrapper) = WRAPPERS
+                .iter()
+                .find(|w| w.names.contains(&first.text.as_str()) && w.subcommand.is_none())
+            else {
+                break;
+            };
+            let split = split_wrapper(wrapper, words);
+            match split.start.and_then(|s| words.get(s..)) {
+                Some(rest) if !rest.is_empty() => words = rest,
+                _ => break,
+            }
+        }
+        let Some(program) = words.first() else {
+            return Producer::Output("an empty command".into());
+        };
+        if program.dynamic {
+            return Producer::Output(program.text.clone());
+        }
+        let name = program.text.rsplit('/').next().unwrap_or(&program.text);
+        let args: Vec<&Word> = words.iter().skip(1).collect();
+        let has = |flag: &str| args.iter().any(|w| w.text == flag);
+        if FETCHERS.contains(&name) {
+            let url = args
+                .iter()
+                .find(|w| w.text.contains("://"))
+                .or_else(|| args.iter().find(|w| !w.text.starts_with('-')))
+                .map(|w| w.text.clone())
+                .unwrap_or_else(|| "a remote URL".into());
+            return Producer::Remote(url);
+        }
+        if DECODERS.contains(&name) {
+            let decoding = match name {
+                "base64" | "base32" | "basenc" => args.iter().any(|w| {
+                    w.text == "--decode"
+                        || (w.text.starts_with('-')
+                            && !w.text.starts_with("--")
+                            && (w.text.contains('d') || w.text.contains('D')))
+                }),
+                "xxd" => args
+                    .iter()
+                    .any(|w| w.text.starts_with('-') && w.text.contains('r')),
+                "openssl" => has("-d") || has("-base64") || has("base64") || has("enc"),
+                "gzip" | "bzip2" | "xz" | "zstd" | "lz4" | "brotli" => args.iter().any(|w| {
+                    w.text == "-d"
+                        || w.text == "--decompress"
+                        || w.text.starts_with("-d")
+                        || w.text == "-dc"
+                        || w.text == "-cd"
+                }),
+                _ => true,
+            };
+            if decoding {
+                return Producer::Decoded(name.to_string());
+            }
+            return Producer::Output(name.to_string());
+        }
+        match name {
+            "echo" | "printf" => {
+                let values: Vec<&Word> = args
+                    .iter()
+                    .copied()
+                    .skip_while(|w| {
+                        name == "echo"
+                            && matches!(w.text.as_str(), "-e" | "-n" | "-E" | "-ne" | "-en")
+                    })
+                    .collect();
+                if values.iter().any(|w| w.dynamic) {
+                    return Producer::Output(format!("{name} of a value only known at run time"));
+                }
+                let text = values
+                    .iter()
+                    .map(|w| w.text.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+                    .replace("\\n", "\n");
+                let origin = span_cover(
+                    &values.iter().map(|w| (*w).clone()).collect::<Vec<_>>(),
+                    cmd.span,
+                );
+                Producer::Literal(text, origin)
+            }
+            "cat" => match (&cmd.here_input, args.first()) {
+                (Some(here), _) => Producer::Literal(here.text.clone(), here.span),
+                (None, Some(file)) if !file.dynamic && args.len() == 1 => {
+                    Producer::File(file.text.clone())
+                }
+                (None, None) => match input {
+                    Input::Pipe(inner) => inner.clone(),
+                    _ => Producer::Output("cat".into()),
+                },
+                _ => Producer::Output("cat".into()),
+            },
+            _ => {
+                let _ = (ctx, state);
+                Producer::Output(name.to_string())
+            }
+        }
+    }
+
+    // ----- rule tables -------------------------------------------------------
+
+    fn dispatch(
+        &mut self,
+        name: &str,
+        words: &[Word],
+        ctx: &Ctx,
+        state: &mut ShellState,
+        env: &EnvOverride,
+        span: Span,
+    ) {
+        let index = &self.classifier.index;
+        let Some(known) = index.known_name(name) else {
+            let target = Target::new(TargetKind::Program, name);
+            let reason = format!("runs {name}, a program no rule describes");
+            self.simple_effect(
+                ctx,
+                "shell.unlisted-program",
+                EffectKind::Execute,
+                Risk::Low,
+                target,
+                reason,
+                span,
+            );
+            return;
+        };
+        let unwrapped;
+        let words = if known == "terragrunt" {
+            match terraform::unwrap_terragrunt(words) {
+                Some(w) => {
+                    unwrapped = w;
+                    &unwrapped[..]
+                }
+                None => words,
+            }
+        } else {
+            words
+        };
+        let grammar = index.grammar_for(known);
+        let inv = crate::grammar::read(grammar, known, words);
+        let rule = index
+            .rules_for(known)
+            .iter()
+            .find(|rule| rule.matches(&inv))
+            .copied();
+        let Some(rule) = rule else {
+            let target = Target::new(TargetKind::Program, name);
+            let reason = format!("runs {name} in a way no rule describes");
+            self.simple_effect(
+                ctx,
+                "shell.unlisted-program",
+                EffectKind::Execute,
+                Risk::Low,
+                target,
+                reason,
+                span,
+            );
+            return;
+        };
+        let outcome = {
+            let scene = self.scene(state, env, span);
+            rules::assess(rule, &inv, &scene)
+        };
+        for draft in outcome.drafts {
+            self.emit(ctx, rule.id, draft);
+        }
+        for nested in outcome.nested {
+            let inner_ctx = ctx.with_via(nested.via.clone());
+            let nested_span = span_cover(&nested.words, span);
+            self.command(
+                &nested.words,
+                &inner_ctx,
+                state,
+                &Input::Terminal,
+                env,
+                nested_span,
+            );
+        }
+        if terraform::PROGRAMS.contains(&known)
+            && inv.subcommand(0) == Some("workspace")
+            && matches!(inv.subcommand(1), Some("select" | "new"))
+        {
+            if let Some(ws) = inv.positional(0) {
+                state.env_hint =
+                    max_tier(state.env_hint, self.cfg().environments.tier_of(&ws.text));
+            }
+        }
+    }
+}
+
+/// Environment variables set for one command (`TF_WORKSPACE=prod cmd`).
+#[derive(Debug, Clone, Default)]
+struct EnvOverride {
+    tier: Option<EnvTier>,
+}
+
+impl EnvOverride {
+    fn note(&mut self, name: &str, value: &Word, cfg: &crate::ShellConfig) {
+        let upper = name.to_ascii_uppercase();
+        if upper == "TF_WORKSPACE"
+            || upper.contains("ENV")
+            || upper == "STAGE"
+            || upper == "KUBECONFIG"
+            || upper == "AWS_PROFILE"
+        {
+            self.tier = max_tier(
+                self.tier,
+                cfg.environments
+                    .tier_of(&value.text)
+                    .filter(|t| *t >= EnvTier::Staging),
+            );
+        }
+    }
+}
+
+/// Where a wrapper's own words end and its command begins.
+#[derive(Debug, Default)]
+struct WrapperSplit {
+    start: Option<usize>,
+    assignments: Vec<(String, Word)>,
+    no_command: bool,
+    user: Option<String>,
+    /// `xargs -I {}`: the replacement token.
+    replace: Option<String>,
+    /// `env -S 'cmd args'`: a string split into a command.
+    split_string: Option<String>,
+    split_string_span: Option<Span>,
+}
+
+fn is_assignment(text: &str) -> bool {
+    match text.split_once('=') {
+        Some((name, _)) => {
+            !name.is_empty()
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                && !name.starts_with(|c: char| c.is_ascii_digit())
+        }
+        None => false,
+    }
+}
+
+fn split_wrapper(wrapper: &Wrapper, words: &[Word]) -> WrapperSplit {
+    let mut split = WrapperSplit::default();
+    let mut index = if wrapper.subcommand.is_some() { 2 } else { 1 };
+    let mut skipped = 0;
+    while let Some(word) = words.get(index) {
+        let t = word.text.as_str();
+        if word.dynamic {
+            break;
+        }
+        if t == "--" {
+            index += 1;
+            break;
+        }
+        if wrapper.handover == Handover::Environment && is_assignment(t) {
+            if let Some((name, value)) = t.split_once('=') {
+                split.assignments.push((
+                    name.to_string(),
+                    Word {
+                        text: value.to_string(),
+                        span: word.span,
+                        dynamic: word.dynamic,
+                    },
+                ));
+            }
+            index += 1;
+            continue;
+        }
+        if t.starts_with('-') && t.len() > 1 {
+            if wrapper.no_command_options.contains(&t) {
+                split.no_command = true;
+            }
+            let (opt, attached) = match t.split_once('=') {
+                Some((o, v)) if t.starts_with("--") => (o, Some(v.to_string())),
+                _ => (t, None),
+            };
+            if wrapper.handover == Handover::Environment && matches!(opt, "-S" | "--split-string") {
+                let value = attached.or_else(|| words.get(index + 1).map(|w| w.text.clone()));
+                split.split_string_span = words.get(index + 1).map(|w| w.span);
+                split.split_string = value;
+                return split;
+            }
+            if wrapper.value_options.contains(&opt) {
+                let value = match attached {
+                    Some(v) => Some(v),
+                    None => {
+                        index += 1;
+                        words.get(index).map(|w| w.text.clone())
+                    }
+                };
+                if matches!(opt, "-u" | "--user") {
+                    split.user = value.clone();
+                }
+                if matches!(opt, "-I" | "--replace" | "-i") {
+                    split.replace = value.or_else(|| Some("{}".into()));
+                }
+                index += 1;
+                continue;
+            }
+            // `-uroot`, `-oL`, `-I{}`: a short value option with its value attached.
+            let short: String = t.chars().take(2).collect();
+            if t.len() > 2
+                && !t.starts_with("--")
+                && wrapper.value_options.contains(&short.as_str())
+            {
+                if short == "-I" {
+                    split.replace = t.get(2..).map(str::to_string);
+                }
+                if short == "-u" {
+                    split.user = t.get(2..).map(str::to_string);
+                }
+                index += 1;
+                continue;
+            }
+            if wrapper.names.contains(&"xargs") && matches!(t, "-i" | "--replace") {
+                split.replace = Some("{}".into());
+            }
+            index += 1;
+            continue;
+        }
+        if skipped < wrapper.skip_positionals {
+            skipped += 1;
+            index += 1;
+            continue;
+        }
+        break;
+    }
+    split.start = (index < words.len()).then_some(index);
+    split
+}
+
+/// What a command reads when its input is redirected from `target`.
+fn file_producer(target: &Word) -> Producer {
+    let text = target.text.as_str();
+    if text.starts_with("<(") {
+        if FETCHERS.iter().any(|f| text.contains(f)) {
+            return Producer::Remote(text.to_string());
+        }
+        return Producer::Output("a process substitution".into());
+    }
+    if target.dynamic {
+        return Producer::Output(format!("the file {text}"));
+    }
+    Producer::File(text.to_string())
+}
