@@ -8,7 +8,12 @@
 //! the CLI answers that way on any error, panics included.
 
 pub mod claude;
+pub mod codex;
+pub mod copilot;
+pub mod cursor;
+pub mod gemini;
 pub mod install;
+pub mod kiro;
 
 use airlock_model::ToolInput;
 
@@ -107,12 +112,17 @@ pub enum Scope {
 pub fn dialect(name: &str) -> Option<&'static dyn Dialect> {
     match name {
         "claude" => Some(&claude::Claude),
+        "codex" => Some(&codex::Codex),
+        "gemini" => Some(&gemini::Gemini),
+        "cursor" => Some(&cursor::Cursor),
+        "copilot" => Some(&copilot::Copilot),
+        "kiro" => Some(&kiro::Kiro),
         _ => None,
     }
 }
 
 /// Names of every supported agent, for help and errors.
-pub const DIALECTS: &[&str] = &["claude"];
+pub const DIALECTS: &[&str] = &["claude", "codex", "gemini", "cursor", "copilot", "kiro"];
 
 fn require_str<'a>(
     value: &'a serde_json::Value,
@@ -129,5 +139,136 @@ fn require_str<'a>(
 }
 
 fn optional_str(value: &serde_json::Value, field: &str) -> Option<String> {
-    value.get(field).and_then(|v| v.as_str()).map(str::to_string)
+    value
+        .get(field)
+        .and_then(|v| v.as_str())
+        .map(str::to_string)
+}
+
+/// Reads a payload that must be one JSON object, refusing oversized input.
+fn parse_object(payload: &[u8]) -> Result<serde_json::Value, HookError> {
+    if payload.len() > MAX_PAYLOAD_BYTES {
+        return Err(HookError::TooLarge);
+    }
+    let value: serde_json::Value = serde_json::from_slice(payload)?;
+    if !value.is_object() {
+        return Err(HookError::Invalid {
+            field: "(root)",
+            problem: "is not a JSON object".to_string(),
+        });
+    }
+    Ok(value)
+}
+
+/// Checks the event name when the payload carries one: a payload for any
+/// other event is not a pre-tool-use call and must not be judged as one.
+fn check_event(
+    value: &serde_json::Value,
+    field: &'static str,
+    accepted: &[&str],
+) -> Result<(), HookError> {
+    match value.get(field) {
+        None | Some(serde_json::Value::Null) => Ok(()),
+        Some(serde_json::Value::String(event)) if accepted.contains(&event.as_str()) => Ok(()),
+        Some(other) => Err(HookError::Invalid {
+            field,
+            problem: format!("names event {other}, not {}", accepted.join(" or ")),
+        }),
+    }
+}
+
+/// A field holding a JSON object, either as an object or as a string that
+/// encodes one (some agents send tool arguments JSON-encoded).
+fn require_object_or_encoded(
+    value: &serde_json::Value,
+    field: &'static str,
+) -> Result<serde_json::Value, HookError> {
+    let invalid = |problem: &str| HookError::Invalid {
+        field,
+        problem: problem.to_string(),
+    };
+    match value.get(field) {
+        None | Some(serde_json::Value::Null) => Err(HookError::Missing { field }),
+        Some(object @ serde_json::Value::Object(_)) => Ok(object.clone()),
+        Some(serde_json::Value::String(text)) => {
+            match serde_json::from_str::<serde_json::Value>(text) {
+                Ok(object @ serde_json::Value::Object(_)) => Ok(object),
+                Ok(_) => Err(invalid("is a JSON string that does not encode an object")),
+                Err(e) => Err(invalid(&format!("is a string but not JSON: {e}"))),
+            }
+        }
+        Some(_) => Err(invalid(
+            "is neither a JSON object nor a JSON-encoded object",
+        )),
+    }
+}
+
+/// Quotes `word` for a POSIX shell so that it stays one literal word.
+fn shell_quote(word: &str) -> String {
+    format!("'{}'", word.replace('\'', "'\\''"))
+}
+
+/// The message for agents that cannot pause a call for a person: the call is
+/// blocked, and the model is told how the action can still happen.
+fn blocked_until_approved(reason: &str) -> String {
+    let reason = non_empty_reason(reason, "airlock: this action needs approval").trim_end();
+    let stop = if reason.ends_with(['.', '!', '?']) {
+        ""
+    } else {
+        "."
+    };
+    format!(
+        "{reason}{stop} airlock blocked this call until a person approves it: stop, show the user the exact action and why you need it, and let them approve it or run it themselves."
+    )
+}
+
+/// `reason`, or `fallback` when the reason is blank (several agents reject
+/// an empty reason and then let the tool run).
+fn non_empty_reason<'a>(reason: &'a str, fallback: &'a str) -> &'a str {
+    if reason.trim().is_empty() {
+        fallback
+    } else {
+        reason
+    }
+}
+
+#[cfg(test)]
+mod shared_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn every_listed_dialect_is_registered_under_its_name() {
+        for name in DIALECTS {
+            let dialect = dialect(name).unwrap();
+            assert_eq!(dialect.name(), *name);
+        }
+        assert!(dialect("unknown").is_none());
+    }
+
+    #[test]
+    fn encoded_objects_are_accepted_and_other_shapes_refused() {
+        let v = json!({"a": {"x": 1}, "b": "{\"x\":1}", "c": "[1]", "d": "nope", "e": 3});
+        assert_eq!(require_object_or_encoded(&v, "a").unwrap(), json!({"x": 1}));
+        assert_eq!(require_object_or_encoded(&v, "b").unwrap(), json!({"x": 1}));
+        for field in ["c", "d", "e", "missing"] {
+            assert!(require_object_or_encoded(&v, field).is_err(), "{field}");
+        }
+    }
+
+    #[test]
+    fn shell_quoting_keeps_one_literal_word() {
+        assert_eq!(shell_quote("a b"), "'a b'");
+        assert_eq!(shell_quote("it's"), "'it'\\''s'");
+    }
+
+    #[test]
+    fn events_other_than_the_expected_one_are_refused() {
+        let ok = json!({"hook_event_name": "PreToolUse"});
+        let other = json!({"hook_event_name": "PostToolUse"});
+        let absent = json!({});
+        assert!(check_event(&ok, "hook_event_name", &["PreToolUse"]).is_ok());
+        assert!(check_event(&absent, "hook_event_name", &["PreToolUse"]).is_ok());
+        assert!(check_event(&other, "hook_event_name", &["PreToolUse"]).is_err());
+    }
 }

@@ -169,7 +169,8 @@ fn parse_count(text: &str) -> Result<u32, String> {
 }
 
 fn parse_roles(text: &str) -> Result<Vec<RoleRequirement>, AnnotationProblem> {
-    let problem = |message: String| AnnotationProblem::new(APPROVER_ROLES_ANNOTATION, message, ROLES_HINT);
+    let problem =
+        |message: String| AnnotationProblem::new(APPROVER_ROLES_ANNOTATION, message, ROLES_HINT);
     let mut roles: Vec<RoleRequirement> = Vec::new();
     for pair in text.split(',') {
         let pair = pair.trim();
@@ -217,7 +218,9 @@ mod tests {
 
     #[test]
     fn reads_count_and_roles() {
-        let req = forbid(Some("2"), Some(" senior:1 , sre:1")).unwrap().unwrap();
+        let req = forbid(Some("2"), Some(" senior:1 , sre:1"))
+            .unwrap()
+            .unwrap();
         assert_eq!(req.min_approvers, 2);
         assert_eq!(req.describe(), "2 approvers, at least 1 senior and 1 sre");
     }
@@ -237,7 +240,15 @@ mod tests {
 
     #[test]
     fn rejects_bad_roles() {
-        for bad in ["senior", "senior:0", ":1", "senior:x", "senior:1,senior:1", "a b:1", ""] {
+        for bad in [
+            "senior",
+            "senior:0",
+            ":1",
+            "senior:x",
+            "senior:1,senior:1",
+            "a b:1",
+            "",
+        ] {
             let err = forbid(Some("3"), Some(bad)).unwrap_err();
             assert_eq!(err.annotation, APPROVER_ROLES_ANNOTATION, "{bad}");
         }

@@ -69,10 +69,17 @@ impl PolicyEngine {
             };
         }
         let action = self.names.action(tool);
+        let principal_entity = self.principal_entity(principal);
         let judgments: Vec<Judgment> = classification
             .effects
             .iter()
-            .map(|effect| self.judge(principal, action, effect))
+            .map(|effect| match &principal_entity {
+                Ok(principal_entity) => self.judge(principal_entity, action, effect),
+                Err(message) => Judgment::error(
+                    format!("policy evaluation error: could not build the principal: {message}"),
+                    Vec::new(),
+                ),
+            })
             .collect();
 
         let verdict = judgments
@@ -130,7 +137,7 @@ impl PolicyEngine {
         }
     }
 
-    fn judge(&self, principal: &Principal, action: &EntityUid, effect: &Effect) -> Judgment {
+    fn judge(&self, principal: &Entity, action: &EntityUid, effect: &Effect) -> Judgment {
         let (request, entities) = match self.request(principal, action, effect) {
             Ok(parts) => parts,
             Err(message) => {
@@ -213,7 +220,12 @@ impl PolicyEngine {
             .copied()
             .rev()
             .max_by_key(|i| {
-                approvals_of(i).map(|a| (a.min_approvers, a.roles.iter().map(|r| r.count).sum::<u32>()))
+                approvals_of(i).map(|a| {
+                    (
+                        a.min_approvers,
+                        a.roles.iter().map(|r| r.count).sum::<u32>(),
+                    )
+                })
             })
             .unwrap_or(0);
         Judgment {
@@ -224,13 +236,8 @@ impl PolicyEngine {
         }
     }
 
-    /// The Cedar request and entities for one effect.
-    fn request(
-        &self,
-        principal: &Principal,
-        action: &EntityUid,
-        effect: &Effect,
-    ) -> Result<(Request, Entities), String> {
+    /// The `Airlock::Agent` entity for `principal`, a member of its roles.
+    fn principal_entity(&self, principal: &Principal) -> Result<Entity, String> {
         let names = &self.names;
         let principal_uid =
             EntityUid::from_type_name_and_id(names.agent.clone(), EntityId::new(&principal.agent));
@@ -249,8 +256,17 @@ impl PolicyEngine {
                 RestrictedExpression::new_string(principal.tenant.clone()),
             ),
         ]);
-        let principal_entity = Entity::new(principal_uid.clone(), principal_attrs, role_uids)
-            .map_err(|e| e.to_string())?;
+        Entity::new(principal_uid, principal_attrs, role_uids).map_err(|e| e.to_string())
+    }
+
+    /// The Cedar request and entities for one effect.
+    fn request(
+        &self,
+        principal: &Entity,
+        action: &EntityUid,
+        effect: &Effect,
+    ) -> Result<(Request, Entities), String> {
+        let names = &self.names;
 
         let target = &effect.target;
         let resource_uid =
@@ -300,8 +316,9 @@ impl PolicyEngine {
 
         // Roles need no entities of their own: `principal in Role::"x"` reads
         // the principal's parents.
-        let entities = Entities::from_entities([principal_entity, resource_entity], None)
-        .map_err(|e| e.to_string())?;
+        let principal_uid = principal.uid();
+        let entities = Entities::from_entities([principal.clone(), resource_entity], None)
+            .map_err(|e| e.to_string())?;
         let request = Request::new(principal_uid, action.clone(), resource_uid, context, None)
             .map_err(|e| e.to_string())?;
         Ok((request, entities))

@@ -86,8 +86,10 @@ pub(crate) struct CedarNames {
     pub agent: EntityTypeName,
     pub role: EntityTypeName,
     pub target: EntityTypeName,
-    /// Action uids indexed like [`ToolKind::ALL`].
-    pub actions: [EntityUid; 4],
+    shell_exec: EntityUid,
+    file_write: EntityUid,
+    infra_apply: EntityUid,
+    mcp_call: EntityUid,
 }
 
 impl CedarNames {
@@ -99,27 +101,27 @@ impl CedarNames {
         };
         let action_type = type_name("Airlock::Action")?;
         let action = |tool: ToolKind| {
-            EntityUid::from_type_name_and_id(
-                action_type.clone(),
-                EntityId::new(tool.capability()),
-            )
+            EntityUid::from_type_name_and_id(action_type.clone(), EntityId::new(tool.capability()))
         };
         Ok(CedarNames {
             agent: type_name("Airlock::Agent")?,
             role: type_name("Airlock::Role")?,
             target: type_name("Airlock::Target")?,
-            actions: ToolKind::ALL.map(action),
+            shell_exec: action(ToolKind::Shell),
+            file_write: action(ToolKind::FileWrite),
+            infra_apply: action(ToolKind::TerraformPlan),
+            mcp_call: action(ToolKind::McpCall),
         })
     }
 
+    /// The action uid of `tool`'s capability.
     pub fn action(&self, tool: ToolKind) -> &EntityUid {
-        let index = match tool {
-            ToolKind::Shell => 0,
-            ToolKind::FileWrite => 1,
-            ToolKind::TerraformPlan => 2,
-            ToolKind::McpCall => 3,
-        };
-        &self.actions[index]
+        match tool {
+            ToolKind::Shell => &self.shell_exec,
+            ToolKind::FileWrite => &self.file_write,
+            ToolKind::TerraformPlan => &self.infra_apply,
+            ToolKind::McpCall => &self.mcp_call,
+        }
     }
 }
 
@@ -174,8 +176,14 @@ impl PolicyEngine {
         files: Vec<SourceFile>,
         validation: Option<Validation<'_>>,
     ) -> Result<Self, PolicyError> {
-        let mut loaded: Vec<LoadedPolicy> = Vec::new();
-        for file in &files {
+        // The default pack always comes first.
+        let pack_len = files
+            .iter()
+            .position(|f| f.origin != PolicyOrigin::DefaultPack)
+            .unwrap_or(files.len());
+        let (trusted, project) = files.split_at(pack_len);
+        let mut loaded: Vec<LoadedPolicy> = load::parse_trusted_files(trusted)?;
+        for file in project {
             loaded.extend(load::parse_file(file)?);
         }
         load::check_unique_ids(&loaded)?;

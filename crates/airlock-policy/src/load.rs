@@ -107,17 +107,72 @@ pub(crate) fn parse_file(file: &SourceFile) -> Result<Vec<LoadedPolicy>, PolicyE
             hint: "write a static policy naming the entity, such as `principal in Airlock::Role::\"deployer\"`".to_string(),
         });
     }
+    policies_in_order(&set, &file.text)
+        .into_iter()
+        .map(|(policy, text, start)| read_policy(file, policy, text, start))
+        .collect()
+}
+
+/// Parses several trusted files (the embedded default pack) in one Cedar
+/// parse: Cedar's lexer builds its automaton afresh for every parse, so one
+/// parse of the joined text costs much less than one per file. Untrusted
+/// files go through [`parse_file`] one by one, so that no file can finish a
+/// policy another began. On any parse error the files are parsed one by one
+/// to report it precisely.
+pub(crate) fn parse_trusted_files(files: &[SourceFile]) -> Result<Vec<LoadedPolicy>, PolicyError> {
+    let mut joined = String::new();
+    let mut file_starts = Vec::with_capacity(files.len());
+    for file in files {
+        file_starts.push(joined.len());
+        joined.push_str(&file.text);
+        joined.push('\n');
+    }
+    let Ok(set) = PolicySet::from_str(&joined) else {
+        let mut loaded = Vec::new();
+        for file in files {
+            loaded.extend(parse_file(file)?);
+        }
+        return Ok(loaded);
+    };
+    if set.templates().next().is_some() {
+        // Report the template against its own file.
+        for file in files {
+            parse_file(file)?;
+        }
+    }
+    policies_in_order(&set, &joined)
+        .into_iter()
+        .map(|(policy, text, offset)| {
+            let index = file_starts
+                .iter()
+                .rposition(|&start| start <= offset)
+                .unwrap_or(0);
+            let file_start = file_starts.get(index).copied().unwrap_or(0);
+            match files.get(index) {
+                Some(file) => read_policy(file, policy, text, offset.saturating_sub(file_start)),
+                None => Err(PolicyError::Schema {
+                    message: "a policy was found outside every file".to_string(),
+                }),
+            }
+        })
+        .collect()
+}
+
+/// The policies of `set` in source order, each with its text and the byte
+/// offset of that text in `source`.
+fn policies_in_order<'a>(set: &'a PolicySet, source: &str) -> Vec<(&'a Policy, String, usize)> {
     let mut policies: Vec<&Policy> = set.policies().collect();
     policies.sort_by_key(|p| parse_order(p.id()));
     let mut cursor = 0;
-    let mut loaded = Vec::with_capacity(policies.len());
-    for policy in policies {
-        let text = policy.to_string();
-        let start = locate(&file.text, &text, cursor);
-        cursor = start + text.len();
-        loaded.push(read_policy(file, policy, text, start)?);
-    }
-    Ok(loaded)
+    policies
+        .into_iter()
+        .map(|policy| {
+            let text = policy.to_string();
+            let start = locate(source, &text, cursor);
+            cursor = start + text.len();
+            (policy, text, start)
+        })
+        .collect()
 }
 
 /// `policy7` → 7: the position `PolicySet::from_str` gave a policy.
@@ -250,21 +305,24 @@ pub(crate) fn validate(
     validator: &Validator,
 ) -> Result<(), PolicyError> {
     for file in files {
-        let in_file: Vec<&LoadedPolicy> =
-            policies.iter().filter(|p| p.info.file == file.label).collect();
+        let in_file: Vec<&LoadedPolicy> = policies
+            .iter()
+            .filter(|p| p.info.file == file.label)
+            .collect();
         if in_file.is_empty() {
             continue;
         }
-        let set = PolicySet::from_policies(in_file.iter().map(|p| p.policy.clone())).map_err(
-            |err| PolicyError::Annotation {
-                file: file.label.clone(),
-                line: 1,
-                column: 1,
-                policy_id: String::new(),
-                message: err.to_string(),
-                hint: "give every policy its own @id".to_string(),
-            },
-        )?;
+        let set =
+            PolicySet::from_policies(in_file.iter().map(|p| p.policy.clone())).map_err(|err| {
+                PolicyError::Annotation {
+                    file: file.label.clone(),
+                    line: 1,
+                    column: 1,
+                    policy_id: String::new(),
+                    message: err.to_string(),
+                    hint: "give every policy its own @id".to_string(),
+                }
+            })?;
         let result = validator.validate(&set, ValidationMode::Strict);
         let problems: Vec<_> = result
             .validation_errors()
@@ -275,7 +333,12 @@ pub(crate) fn validate(
                     .find(|p| p.info.id == policy_id)
                     .map_or(0, |p| p.start);
                 let (offset, message, hint) = diagnostic_parts(err);
-                (offset.unwrap_or(policy_start), policy_id.to_string(), message, hint)
+                (
+                    offset.unwrap_or(policy_start),
+                    policy_id.to_string(),
+                    message,
+                    hint,
+                )
             })
             .collect();
         // Cedar reports a problem once per action the policy applies to;

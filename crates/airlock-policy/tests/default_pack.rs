@@ -4,7 +4,7 @@
 mod common;
 
 use airlock_model::{
-    ApprovalRequirement, EffectKind, EnvTier, RoleRequirement, Risk, Sensitivity, TargetKind,
+    ApprovalRequirement, EffectKind, EnvTier, Risk, RoleRequirement, Sensitivity, TargetKind,
     ToolKind, Verdict,
 };
 use airlock_policy::{PolicyEffect, PolicyEngine, PolicyMode};
@@ -157,7 +157,10 @@ fn escalate_production() {
         &["allow-routine-work"],
     );
     check(
-        in_env(effect(EffectKind::Write, Risk::Low, "stg-db"), EnvTier::Staging),
+        in_env(
+            effect(EffectKind::Write, Risk::Low, "stg-db"),
+            EnvTier::Staging,
+        ),
         Verdict::Allow,
         &["allow-routine-work"],
     );
@@ -205,8 +208,12 @@ fn escalate_destructive() {
 
 #[test]
 fn escalate_protected_targets() {
-    let protected =
-        |kind, risk| with_sensitivity(effect(kind, risk, ".github/workflows/ci.yml"), Sensitivity::Protected);
+    let protected = |kind, risk| {
+        with_sensitivity(
+            effect(kind, risk, ".github/workflows/ci.yml"),
+            Sensitivity::Protected,
+        )
+    };
     check(
         protected(EffectKind::Write, Risk::Low),
         Verdict::Escalate,
@@ -267,10 +274,7 @@ fn allow_routine_work_covers_medium_risk_and_below_only() {
         );
     }
     // Alone, the routine permit leaves high-risk effects unpermitted.
-    let only_permit = [(
-        "routine.cedar",
-        airlock_policy::DEFAULT_PACK[8].1,
-    )];
+    let only_permit = [("routine.cedar", airlock_policy::DEFAULT_PACK[8].1)];
     let (_dir, engine) = load(&only_permit, PolicyMode::Replace);
     let engine = engine.unwrap();
     let decision = engine.decide(
@@ -310,7 +314,11 @@ fn reason_names_effect_target_requirement_policy_and_rule() {
     );
     assert_eq!(
         decision.policies,
-        ["escalate-production", "escalate-destructive", "escalate-high-risk"]
+        [
+            "escalate-production",
+            "escalate-destructive",
+            "escalate-high-risk"
+        ]
     );
     assert_eq!(decision.approvals, Some(production_requirement()));
     assert_eq!(decision.risk, Risk::High);
@@ -330,7 +338,10 @@ fn strictest_verdict_wins_and_risk_is_the_maximum() {
     let effects = vec![
         effect(EffectKind::Read, Risk::None, "README.md"),
         effect(EffectKind::Delete, Risk::Medium, "src/"),
-        with_sensitivity(effect(EffectKind::Delete, Risk::Critical, "/"), Sensitivity::Critical),
+        with_sensitivity(
+            effect(EffectKind::Delete, Risk::Critical, "/"),
+            Sensitivity::Critical,
+        ),
         effect(EffectKind::Execute, Risk::Low, "cargo test"),
     ];
     let decision = engine().decide(&agent(), ToolKind::Shell, &classification(effects));
@@ -340,7 +351,12 @@ fn strictest_verdict_wins_and_risk_is_the_maximum() {
     let verdicts: Vec<Verdict> = decision.findings.iter().map(|f| f.verdict).collect();
     assert_eq!(
         verdicts,
-        [Verdict::Allow, Verdict::Escalate, Verdict::Deny, Verdict::Allow]
+        [
+            Verdict::Allow,
+            Verdict::Escalate,
+            Verdict::Deny,
+            Verdict::Allow
+        ]
     );
     assert_eq!(
         decision.policies,
@@ -351,13 +367,19 @@ fn strictest_verdict_wins_and_risk_is_the_maximum() {
         ]
     );
     assert!(
-        decision.reason.starts_with("deny: delete of / (critical) — "),
+        decision
+            .reason
+            .starts_with("deny: delete of / (critical) — "),
         "{}",
         decision.reason
     );
-    assert!(decision.reason.ends_with("[deny-critical-targets; rule test.delete]"));
+    assert!(decision
+        .reason
+        .ends_with("[deny-critical-targets; rule test.delete]"));
     assert_eq!(
-        decision.decisive_finding().map(|f| f.effect.target.name.as_str()),
+        decision
+            .decisive_finding()
+            .map(|f| f.effect.target.name.as_str()),
         Some("/")
     );
 }
@@ -373,7 +395,10 @@ fn decision_carries_the_policy_version() {
     assert_eq!(decision.policy_version, engine.version());
     assert!(engine.version().starts_with("sha256:"));
     assert_eq!(engine.version().len(), "sha256:".len() + 64);
-    assert_eq!(PolicyEngine::default_pack().unwrap().version(), engine.version());
+    assert_eq!(
+        PolicyEngine::default_pack().unwrap().version(),
+        engine.version()
+    );
 }
 
 #[test]
@@ -401,4 +426,18 @@ fn odd_names_are_entity_ids_not_cedar_source() {
         &classification(vec![effect(EffectKind::Write, Risk::Low, "\"; permit(")]),
     );
     assert_eq!(decision.verdict, Verdict::Allow, "{}", decision.reason);
+}
+
+#[test]
+fn default_pack_policies_know_their_file_and_position() {
+    let engine = engine();
+    let production = engine.policy("escalate-production").unwrap();
+    assert_eq!(production.file, "default/03-escalate-production.cedar");
+    assert_eq!((production.line, production.column), (2, 1));
+    assert!(production.text.starts_with("@id(\"escalate-production\")"));
+    assert!(production.text.ends_with("};"), "{}", production.text);
+    let last = engine.policy("allow-routine-work").unwrap();
+    assert_eq!(last.file, "default/09-allow-routine-work.cedar");
+    assert_eq!((last.line, last.column), (2, 1));
+    assert_eq!(engine.policy_set().policies().count(), 9);
 }

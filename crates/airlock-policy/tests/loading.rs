@@ -4,7 +4,9 @@
 
 mod common;
 
-use airlock_model::{ApprovalRequirement, EffectKind, EnvTier, RoleRequirement, Risk, ToolKind, Verdict};
+use airlock_model::{
+    ApprovalRequirement, EffectKind, EnvTier, Risk, RoleRequirement, ToolKind, Verdict,
+};
 use airlock_policy::{PolicyEngine, PolicyError, PolicyMode, PolicyOrigin, Principal};
 use common::*;
 
@@ -55,7 +57,13 @@ fn validation_error_points_at_the_expression() {
     let err = load_error(
         "// comment\n@id(\"a\")\npermit (principal, action, resource)\nwhen {\n  context.effect.riskk <= 2\n};\n",
     );
-    let PolicyError::Validation { ref policy_id, ref message, ref hint, .. } = err else {
+    let PolicyError::Validation {
+        ref policy_id,
+        ref message,
+        ref hint,
+        ..
+    } = err
+    else {
         panic!("{err:?}");
     };
     assert_eq!(policy_id, "a");
@@ -68,7 +76,8 @@ fn validation_error_points_at_the_expression() {
 
 #[test]
 fn unknown_entity_type_and_type_mismatch_do_not_validate() {
-    let err = load_error("@id(\"a\")\npermit (principal in Airlock::Group::\"x\", action, resource);\n");
+    let err =
+        load_error("@id(\"a\")\npermit (principal in Airlock::Group::\"x\", action, resource);\n");
     assert!(matches!(err, PolicyError::Validation { .. }), "{err:?}");
     assert_at(&err, 2, 22);
     let err = load_error(
@@ -149,7 +158,11 @@ fn duplicate_ids_are_refused() {
     let clash = "@id(\"allow-routine-work\")\npermit (principal, action, resource);\n";
     let (_dir, result) = load(&[("x.cedar", clash)], PolicyMode::Extend);
     let err = result.unwrap_err();
-    assert!(err.to_string().contains("default/09-allow-routine-work.cedar"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("default/09-allow-routine-work.cedar"),
+        "{err}"
+    );
     // ...but may in replace mode.
     let (_dir, result) = load(&[("x.cedar", clash)], PolicyMode::Replace);
     assert!(result.is_ok());
@@ -164,22 +177,40 @@ fn templates_are_refused() {
 
 #[test]
 fn missing_directory_is_an_io_error() {
-    let sources = sources(std::path::Path::new("/nonexistent/airlock/policies"), PolicyMode::Extend);
+    let sources = sources(
+        std::path::Path::new("/nonexistent/airlock/policies"),
+        PolicyMode::Extend,
+    );
     let err = PolicyEngine::load(&sources).unwrap_err();
     assert!(matches!(err, PolicyError::Io { .. }), "{err:?}");
-    assert!(err.to_string().starts_with("/nonexistent/airlock/policies: cannot read"), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with("/nonexistent/airlock/policies: cannot read"),
+        "{err}"
+    );
 }
 
 #[test]
 fn only_cedar_files_are_loaded_in_name_order() {
     let files = [
-        ("b.cedar", "@id(\"b\")\npermit (principal, action, resource) when { context.effect.risk == 1 };\n"),
-        ("a.cedar", "@id(\"a\")\npermit (principal, action, resource) when { context.effect.risk == 0 };\n"),
+        (
+            "b.cedar",
+            "@id(\"b\")\npermit (principal, action, resource) when { context.effect.risk == 1 };\n",
+        ),
+        (
+            "a.cedar",
+            "@id(\"a\")\npermit (principal, action, resource) when { context.effect.risk == 0 };\n",
+        ),
         ("notes.md", "not a policy"),
         ("c.cedar.bak", "not a policy either"),
     ];
     let (_dir, engine) = load(&files, PolicyMode::Replace);
-    let ids: Vec<String> = engine.unwrap().policies().iter().map(|p| p.id.clone()).collect();
+    let ids: Vec<String> = engine
+        .unwrap()
+        .policies()
+        .iter()
+        .map(|p| p.id.clone())
+        .collect();
     assert_eq!(ids, ["a", "b"]);
 }
 
@@ -194,7 +225,10 @@ fn extend_adds_to_the_default_pack_and_replace_stands_alone() {
 
     let (_dir, extended) = load(&files, PolicyMode::Extend);
     let extended = extended.unwrap();
-    assert_eq!(extended.policies().len(), airlock_policy::DEFAULT_PACK.len() + 1);
+    assert_eq!(
+        extended.policies().len(),
+        airlock_policy::DEFAULT_PACK.len() + 1
+    );
     assert_eq!(extended.policies()[0].origin, PolicyOrigin::DefaultPack);
     let last = extended.policies().last().unwrap();
     assert_eq!(last.origin, PolicyOrigin::Project);
@@ -212,7 +246,13 @@ fn extend_adds_to_the_default_pack_and_replace_stands_alone() {
     // Only for the action it names.
     let decision = replaced.decide(&deployer, ToolKind::Shell, &apply);
     assert_eq!(decision.verdict, Verdict::Deny);
-    assert!(decision.reason.starts_with("deny: no policy permits write of aws_s3_bucket.logs (production)"), "{}", decision.reason);
+    assert!(
+        decision
+            .reason
+            .starts_with("deny: no policy permits write of aws_s3_bucket.logs (production)"),
+        "{}",
+        decision.reason
+    );
 }
 
 #[test]
@@ -226,7 +266,9 @@ fn principal_roles_decide_who_a_permit_covers() {
     )]);
     let with_roles = |roles: &[&str]| {
         let principal = Principal::new("bot", "default").with_roles(roles.iter().copied());
-        engine.decide(&principal, ToolKind::TerraformPlan, &apply).verdict
+        engine
+            .decide(&principal, ToolKind::TerraformPlan, &apply)
+            .verdict
     };
     assert_eq!(with_roles(&["deployer"]), Verdict::Allow);
     assert_eq!(with_roles(&["reader", "deployer"]), Verdict::Allow);
@@ -235,12 +277,16 @@ fn principal_roles_decide_who_a_permit_covers() {
     assert_eq!(with_roles(&["deployer\""]), Verdict::Deny);
 
     // No roles means the role `agent`.
-    let agents = "@id(\"agents\")\npermit (principal in Airlock::Role::\"agent\", action, resource);\n";
+    let agents =
+        "@id(\"agents\")\npermit (principal in Airlock::Role::\"agent\", action, resource);\n";
     let (_dir, engine) = load(&[("agents.cedar", agents)], PolicyMode::Replace);
     let engine = engine.unwrap();
     let decide = |principal: &Principal| engine.decide(principal, ToolKind::Shell, &apply).verdict;
     assert_eq!(decide(&Principal::new("bot", "default")), Verdict::Allow);
-    assert_eq!(decide(&Principal::new("bot", "default").with_roles(["sre"])), Verdict::Deny);
+    assert_eq!(
+        decide(&Principal::new("bot", "default").with_roles(["sre"])),
+        Verdict::Deny
+    );
 }
 
 #[test]
@@ -250,9 +296,15 @@ fn principal_attributes_reach_policies() {
     let engine = engine.unwrap();
     let work = classification(vec![effect(EffectKind::Write, Risk::Low, "x")]);
     let verdict = |p: Principal| engine.decide(&p, ToolKind::Shell, &work).verdict;
-    assert_eq!(verdict(Principal::new("bot", "a").with_operator("alice")), Verdict::Allow);
+    assert_eq!(
+        verdict(Principal::new("bot", "a").with_operator("alice")),
+        Verdict::Allow
+    );
     assert_eq!(verdict(Principal::new("bot", "a")), Verdict::Deny);
-    assert_eq!(verdict(Principal::new("bot", "b").with_operator("alice")), Verdict::Deny);
+    assert_eq!(
+        verdict(Principal::new("bot", "b").with_operator("alice")),
+        Verdict::Deny
+    );
 }
 
 #[test]
@@ -264,7 +316,10 @@ fn evaluation_errors_fail_closed() {
 
     // risk 0: no error; the default routine permit allows.
     let fine = classification(vec![effect(EffectKind::Write, Risk::None, "notes.txt")]);
-    assert_eq!(engine.decide(&agent(), ToolKind::Shell, &fine).verdict, Verdict::Allow);
+    assert_eq!(
+        engine.decide(&agent(), ToolKind::Shell, &fine).verdict,
+        Verdict::Allow
+    );
 
     // risk 2: the overflowing permit errors; although allow-routine-work
     // permits, the effect is denied.
@@ -273,12 +328,20 @@ fn evaluation_errors_fail_closed() {
     assert_eq!(decision.verdict, Verdict::Deny);
     assert_eq!(decision.policies, ["overflowing"]);
     assert!(
-        decision.reason.starts_with("deny: policy evaluation error: "),
+        decision
+            .reason
+            .starts_with("deny: policy evaluation error: "),
         "{}",
         decision.reason
     );
     assert!(decision.reason.contains("overflow"), "{}", decision.reason);
-    assert!(decision.reason.contains("(while judging write of notes.txt)"), "{}", decision.reason);
+    assert!(
+        decision
+            .reason
+            .contains("(while judging write of notes.txt)"),
+        "{}",
+        decision.reason
+    );
 }
 
 #[test]
@@ -287,7 +350,10 @@ fn approvals_merge_across_effects() {
     let (_dir, engine) = load(&[("m.cedar", migrations)], PolicyMode::Extend);
     let engine = engine.unwrap();
     let effects = vec![
-        in_env(effect(EffectKind::Write, Risk::Low, "prod-config"), EnvTier::Production),
+        in_env(
+            effect(EffectKind::Write, Risk::Low, "prod-config"),
+            EnvTier::Production,
+        ),
         with_rule(effect(EffectKind::Write, Risk::Low, "orders"), "db.migrate"),
         effect(EffectKind::Read, Risk::None, "README.md"),
     ];
@@ -298,17 +364,29 @@ fn approvals_merge_across_effects() {
         Some(ApprovalRequirement {
             min_approvers: 3,
             roles: vec![
-                RoleRequirement { role: "senior".to_string(), count: 1 },
-                RoleRequirement { role: "sre".to_string(), count: 2 },
+                RoleRequirement {
+                    role: "senior".to_string(),
+                    count: 1
+                },
+                RoleRequirement {
+                    role: "sre".to_string(),
+                    count: 2
+                },
             ],
         })
     );
     assert_eq!(
         decision.policies,
-        ["escalate-production", "escalate-migrations", "allow-routine-work"]
+        [
+            "escalate-production",
+            "escalate-migrations",
+            "allow-routine-work"
+        ]
     );
     assert!(
-        decision.reason.contains("needs 3 approvers, at least 1 senior and 2 sre"),
+        decision
+            .reason
+            .contains("needs 3 approvers, at least 1 senior and 2 sre"),
         "{}",
         decision.reason
     );
@@ -347,7 +425,10 @@ fn version_follows_every_policy_text_and_name() {
     assert_eq!(v1.version(), again.version());
     assert_ne!(v1.version(), base.version());
 
-    write_policies(dir.path(), &[("a.cedar", &text.replace("permit", "forbid"))]);
+    write_policies(
+        dir.path(),
+        &[("a.cedar", &text.replace("permit", "forbid"))],
+    );
     let v2 = PolicyEngine::load(&sources(dir.path(), PolicyMode::Extend)).unwrap();
     assert_ne!(v2.version(), v1.version());
 
@@ -369,12 +450,18 @@ fn validation_cache_records_validated_sets() {
     assert_eq!(markers.len(), 1);
     let second = PolicyEngine::load_cached(&sources, &cache_dir).unwrap();
     assert_eq!(first.version(), second.version());
-    assert_eq!(first.version(), PolicyEngine::load(&sources).unwrap().version());
+    assert_eq!(
+        first.version(),
+        PolicyEngine::load(&sources).unwrap().version()
+    );
 
     // A changed set is validated again, and an invalid one is refused.
     write_policies(
         policies.path(),
-        &[("broken.cedar", "@id(\"b\")\npermit (principal, action, resource) when { context.nope };\n")],
+        &[(
+            "broken.cedar",
+            "@id(\"b\")\npermit (principal, action, resource) when { context.nope };\n",
+        )],
     );
     let err = PolicyEngine::load_cached(&sources, &cache_dir).unwrap_err();
     assert!(matches!(err, PolicyError::Validation { .. }), "{err:?}");

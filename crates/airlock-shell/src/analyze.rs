@@ -20,11 +20,14 @@ use crate::rules::wrappers::{
     KNOWN_PROJECT_WRAPPERS, SHELLS, SHELL_VALUE_OPTIONS, WRAPPERS,
 };
 use crate::rules::{self, terraform, Draft, Rule, Scene};
+use crate::rules::StdinText;
 use crate::syntax::{self, HereInput, Redirect, RedirectOp, SimpleCommand, Stmt, Word};
 use crate::ShellClassifier;
 
 /// Nested shells (`bash -c "bash -c ..."`) deeper than this are not followed.
 const MAX_DEPTH: usize = 12;
+/// Wrappers around one command (`sudo env nice ...`) deeper than this are not followed.
+const MAX_WRAPPERS: usize = 48;
 /// At most this many commands are analysed in one input.
 const MAX_COMMANDS: usize = 4096;
 
@@ -142,6 +145,27 @@ enum Input {
     Terminal,
     Here(HereInput),
     Pipe(Producer),
+}
+
+impl Input {
+    /// The text a command reads on standard input when it is known before
+    /// the line runs: a here-document or here-string, or static text piped
+    /// in (`echo 'DROP TABLE t' | psql`).
+    fn static_text(&self) -> Option<StdinText<'_>> {
+        match self {
+            Input::Here(here) => Some(StdinText {
+                text: &here.text,
+                span: here.span,
+                literal: here.literal,
+            }),
+            Input::Pipe(Producer::Literal(text, span)) => Some(StdinText {
+                text,
+                span: *span,
+                literal: true,
+            }),
+            Input::Terminal | Input::Pipe(_) => None,
+        }
+    }
 }
 
 /// What the previous element of a pipeline prints.
@@ -383,7 +407,7 @@ impl<'c> Walk<'c> {
             span: redirect.span,
             ..redirect.target.clone()
         };
-        let scene = self.scene(state, &EnvOverride::default(), redirect.span);
+        let scene = self.scene(state, &Input::Terminal, &EnvOverride::default(), redirect.span);
         let info = paths::inspect(&target.text, &state.cwd, self.cfg());
         if info.class == paths::PathClass::Harmless && !target.dynamic {
             return;
@@ -392,12 +416,19 @@ impl<'c> Walk<'c> {
         self.emit(ctx, rule_id, draft);
     }
 
-    fn scene<'s>(&'s self, state: &'s ShellState, env: &EnvOverride, span: Span) -> Scene<'s> {
+    fn scene<'s>(
+        &'s self,
+        state: &'s ShellState,
+        input: &'s Input,
+        env: &EnvOverride,
+        span: Span,
+    ) -> Scene<'s> {
         Scene {
             cfg: self.cfg(),
             cwd: &state.cwd,
             env_hint: max_tier(state.env_hint, env.tier),
             span,
+            stdin: input.static_text(),
         }
     }
 
@@ -434,6 +465,11 @@ impl<'c> Walk<'c> {
             return;
         }
         self.record(words, ctx, span);
+        if ctx.via.len() > MAX_WRAPPERS {
+            let reason = "the command is wrapped too deeply to follow".to_string();
+            self.unknown(ctx, "shell.too-deep", reason, span);
+            return;
+        }
         if program.dynamic {
             let reason = format!(
                 "the command name `{}` is only known at run time",
@@ -489,7 +525,57 @@ impl<'c> Walk<'c> {
             self.interpreter(interpreter, name, words, ctx, state, input, span);
             return;
         }
-        self.dispatch(name, words, ctx, state, env, span);
+        if let Input::Pipe(Producer::File(path)) = input {
+            self.stdin_upload(name, words, path, ctx, state, span);
+        }
+        self.dispatch(name, words, ctx, state, input, env, span);
+    }
+
+    /// `cat ~/.ssh/id_rsa | curl -d @- URL`, `nc host < .env`: a network
+    /// client sending a secret file it reads on standard input.
+    fn stdin_upload(
+        &mut self,
+        name: &str,
+        words: &[Word],
+        path: &str,
+        ctx: &Ctx,
+        state: &ShellState,
+        span: Span,
+    ) {
+        let sends_stdin = match name {
+            "curl" => words
+                .iter()
+                .any(|w| w.text.ends_with("@-") || w.text == "-"),
+            "wget" => words.iter().any(|w| w.text.contains("/dev/stdin")),
+            "nc" | "ncat" | "netcat" | "socat" | "ssh" | "telnet" | "openssl" => true,
+            _ => false,
+        };
+        if !sends_stdin {
+            return;
+        }
+        let info = paths::inspect(path, &state.cwd, self.cfg());
+        if !(matches!(
+            info.class,
+            paths::PathClass::Protected | paths::PathClass::Critical
+        ) || rules::everyday::is_secret_file(path))
+        {
+            return;
+        }
+        let target = Target::new(TargetKind::Remote, name)
+            .with_sensitivity(airlock_model::Sensitivity::Protected);
+        let reason = format!(
+            "sends {}, which holds credentials or secrets, over the network with {name}",
+            info.resolved
+        );
+        self.simple_effect(
+            ctx,
+            "shell.exfiltrate.stdin",
+            EffectKind::Exfiltrate,
+            Risk::High,
+            target,
+            reason,
+            span,
+        );
     }
 
     /// A program named by a path: system binaries are their basename;
@@ -707,6 +793,21 @@ impl<'c> Walk<'c> {
                 .cloned()
                 .collect(),
         };
+        if inner.is_empty() && name == "ssh" {
+            let host = split_host(words);
+            let target = Target::new(TargetKind::Remote, host.clone());
+            let reason = format!("opens an interactive session on {host}");
+            self.simple_effect(
+                ctx,
+                "shell.remote-session",
+                EffectKind::Network,
+                Risk::Low,
+                target,
+                reason,
+                span,
+            );
+            return;
+        }
         if split.no_command || inner.is_empty() {
             if !wrapper.privileged && name != "xargs" {
                 let target = Target::new(TargetKind::Program, name);
@@ -1052,8 +1153,17 @@ impl<'c> Walk<'c> {
             })
             .collect();
         let mut index = 1;
-        let mut code: Option<&Word> = None;
-        let mut module: Option<&Word> = None;
+        let value_letters: Vec<char> = interpreter
+            .value_options
+            .iter()
+            .filter_map(|o| {
+                o.strip_prefix('-')
+                    .filter(|l| l.len() == 1)
+                    .and_then(|l| l.chars().next())
+            })
+            .collect();
+        let mut code: Option<Word> = None;
+        let mut module: Option<Word> = None;
         let mut version_only = false;
         while let Some(word) = words.get(index) {
             let t = word.text.as_str();
@@ -1065,49 +1175,71 @@ impl<'c> Walk<'c> {
                 break;
             }
             if interpreter.code_options.contains(&t) {
-                code = words.get(index + 1);
+                code = words.get(index + 1).cloned();
                 break;
             }
-            if let Some((opt, _)) = t.split_once('=') {
-                if interpreter.code_options.contains(&opt) {
-                    code = Some(word);
+            if let Some((opt, value)) = t.split_once('=') {
+                if opt.starts_with("--") && interpreter.code_options.contains(&opt) {
+                    code = Some(Word {
+                        text: value.to_string(),
+                        ..word.clone()
+                    });
                     break;
                 }
             }
             if interpreter.module_options.contains(&t) {
-                module = words.get(index + 1);
+                module = words.get(index + 1).cloned();
                 break;
             }
             if interpreter.value_options.contains(&t) {
                 index += 2;
                 continue;
             }
-            if matches!(t, "-V" | "--version" | "-v" | "-h" | "--help")
-                && language != Language::Perl
-                || matches!(t, "-v" | "--version" | "-h")
-            {
+            if matches!(t, "-V" | "--version" | "-v" | "-h" | "--help") {
                 version_only = true;
             }
             if !t.starts_with("--") && t.len() > 2 {
-                let letters: Vec<char> = t.chars().skip(1).collect();
-                if letters.last().is_some_and(|l| code_letters.contains(l)) {
-                    code = words.get(index + 1);
-                    break;
+                // A cluster: flags, then possibly an option whose value is
+                // the rest of the word or the next word (`-pe CODE`,
+                // `-c'print(1)'`, `-MFile::Path=rmtree`).
+                let mut decided = false;
+                for (pos, letter) in t.char_indices().skip(1) {
+                    let rest = t.get(pos + letter.len_utf8()..).unwrap_or("");
+                    let value = || {
+                        if rest.is_empty() {
+                            words.get(index + 1).cloned()
+                        } else {
+                            Some(Word {
+                                text: rest.to_string(),
+                                ..word.clone()
+                            })
+                        }
+                    };
+                    if code_letters.contains(&letter) {
+                        code = value();
+                        decided = true;
+                        break;
+                    }
+                    if language == Language::Python && letter == 'm' {
+                        module = value();
+                        decided = true;
+                        break;
+                    }
+                    if value_letters.contains(&letter) {
+                        if rest.is_empty() {
+                            index += 1;
+                        }
+                        break;
+                    }
                 }
-                if language == Language::Python && letters.last() == Some(&'m') {
-                    module = words.get(index + 1);
+                if decided {
                     break;
                 }
             }
             index += 1;
         }
         if let Some(code) = code {
-            let text = match code.text.split_once('=') {
-                Some((opt, value)) if opt.starts_with("--") && code.text.starts_with("--") => {
-                    value.to_string()
-                }
-                _ => code.text.clone(),
-            };
+            let text = code.text.clone();
             if code.dynamic {
                 let reason = format!("{name} runs inline code only known at run time");
                 self.unknown(ctx, "shell.inline-code.opaque", reason, code.span);
@@ -1185,7 +1317,7 @@ impl<'c> Walk<'c> {
                 reason: "inline code deletes",
                 ..Rule::BASE
             };
-            let scene = self.scene(state, &EnvOverride::default(), origin);
+            let scene = self.scene(state, &Input::Terminal, &EnvOverride::default(), origin);
             let word = Word::literal(path.clone(), origin);
             let draft = deletion_draft(&rule, &word, &scene, *tree);
             self.emit(ctx, rule.id, draft);
@@ -1328,6 +1460,7 @@ impl<'c> Walk<'c> {
         words: &[Word],
         ctx: &Ctx,
         state: &mut ShellState,
+        input: &Input,
         env: &EnvOverride,
         span: Span,
     ) {
@@ -1380,7 +1513,7 @@ impl<'c> Walk<'c> {
             return;
         };
         let outcome = {
-            let scene = self.scene(state, env, span);
+            let scene = self.scene(state, input, env, span);
             rules::assess(rule, &inv, &scene)
         };
         for draft in outcome.drafts {
@@ -1563,4 +1696,14 @@ fn file_producer(target: &Word) -> Producer {
         return Producer::Output(format!("the file {text}"));
     }
     Producer::File(text.to_string())
+}
+
+/// The host an `ssh` command connects to: its first positional.
+fn split_host(words: &[Word]) -> String {
+    words
+        .iter()
+        .skip(1)
+        .find(|w| !w.text.starts_with('-'))
+        .map(|w| w.text.clone())
+        .unwrap_or_else(|| "a remote host".into())
 }

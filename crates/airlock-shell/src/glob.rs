@@ -5,41 +5,69 @@
 /// Whether `text` matches the glob `pattern` (`*` matches any run of
 /// characters, `?` one character, `[abc]`/`[a-z]`/`[!a]` a class).
 pub fn glob_match(pattern: &str, text: &str) -> bool {
+    if !has_wildcard(pattern) {
+        return pattern == text;
+    }
+    if pattern.is_ascii() && text.is_ascii() {
+        return match_units(pattern.as_bytes(), text.as_bytes());
+    }
     let pat: Vec<char> = pattern.chars().collect();
     let txt: Vec<char> = text.chars().collect();
-    match_chars(&pat, &txt)
+    match_units(&pat, &txt)
 }
 
-fn match_chars(pat: &[char], txt: &[char]) -> bool {
+/// Whether `pattern` contains glob metacharacters.
+pub fn has_wildcard(pattern: &str) -> bool {
+    pattern.contains(['*', '?', '['])
+}
+
+/// A character of a pattern or text: bytes for ASCII, chars otherwise.
+trait Unit: Copy + PartialEq + PartialOrd {
+    fn is(self, c: char) -> bool;
+}
+
+impl Unit for u8 {
+    fn is(self, c: char) -> bool {
+        c.is_ascii() && self == c as u8
+    }
+}
+
+impl Unit for char {
+    fn is(self, c: char) -> bool {
+        self == c
+    }
+}
+
+fn match_units<U: Unit>(pat: &[U], txt: &[U]) -> bool {
     // Iterative matcher with single-star backtracking: linear-ish, no recursion.
     let (mut p, mut t) = (0usize, 0usize);
     let mut star: Option<(usize, usize)> = None;
     while t < txt.len() {
-        match pat.get(p) {
-            Some('*') => {
+        match pat.get(p).copied() {
+            Some(c) if c.is('*') => {
                 star = Some((p, t));
                 p += 1;
                 continue;
             }
-            Some('?') => {
+            Some(c) if c.is('?') => {
                 p += 1;
                 t += 1;
                 continue;
             }
-            Some('[') => {
+            Some(c) if c.is('[') => {
                 if let Some((matched, next)) = match_class(pat, p, txt.get(t).copied()) {
                     if matched {
                         p = next;
                         t += 1;
                         continue;
                     }
-                } else if txt.get(t) == Some(&'[') {
+                } else if txt.get(t).is_some_and(|x| x.is('[')) {
                     p += 1;
                     t += 1;
                     continue;
                 }
             }
-            Some(c) if Some(c) == txt.get(t) => {
+            Some(c) if Some(c) == txt.get(t).copied() => {
                 p += 1;
                 t += 1;
                 continue;
@@ -56,16 +84,16 @@ fn match_chars(pat: &[char], txt: &[char]) -> bool {
         }
     }
     pat.get(p..)
-        .is_some_and(|rest| rest.iter().all(|c| *c == '*'))
+        .is_some_and(|rest| rest.iter().all(|c| c.is('*')))
 }
 
 /// Matches a `[...]` class starting at `pat[start]` against `ch`; returns
 /// whether it matched and the index after the class, or `None` when the
 /// bracket is not a well-formed class.
-fn match_class(pat: &[char], start: usize, ch: Option<char>) -> Option<(bool, usize)> {
+fn match_class<U: Unit>(pat: &[U], start: usize, ch: Option<U>) -> Option<(bool, usize)> {
     let ch = ch?;
     let mut i = start + 1;
-    let negate = matches!(pat.get(i), Some('!') | Some('^'));
+    let negate = pat.get(i).is_some_and(|c| c.is('!') || c.is('^'));
     if negate {
         i += 1;
     }
@@ -73,11 +101,11 @@ fn match_class(pat: &[char], start: usize, ch: Option<char>) -> Option<(bool, us
     let mut first = true;
     loop {
         let c = *pat.get(i)?;
-        if c == ']' && !first {
+        if c.is(']') && !first {
             return Some((matched != negate, i + 1));
         }
         first = false;
-        if pat.get(i + 1) == Some(&'-') && pat.get(i + 2).is_some_and(|e| *e != ']') {
+        if pat.get(i + 1).is_some_and(|d| d.is('-')) && pat.get(i + 2).is_some_and(|e| !e.is(']')) {
             let end = *pat.get(i + 2)?;
             if c <= ch && ch <= end {
                 matched = true;

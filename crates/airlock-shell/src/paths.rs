@@ -4,6 +4,8 @@
 //! classifier's `rm`, `mv`, redirections, ... and direct file writes through
 //! [`classify_write`].
 
+use std::sync::LazyLock;
+
 use airlock_model::{
     Classification, Effect, EffectKind, Evidence, Reversibility, Risk, Sensitivity, Span, Target,
     TargetKind,
@@ -72,7 +74,7 @@ impl PathInfo {
         match last.rfind('.') {
             Some(0) | None => false,
             Some(dot) => {
-                let ext = &last[dot + 1..];
+                let ext = last.get(dot + 1..).unwrap_or("");
                 !ext.is_empty() && ext.len() <= 5 && ext.chars().all(|c| c.is_ascii_alphanumeric())
             }
         }
@@ -347,25 +349,53 @@ fn is_wildcard(comp: &str) -> bool {
     matches!(comp, "*" | ".*" | "**" | "{*,.*}" | ".[!.]*" | "?*")
 }
 
+/// A path pattern split into components once, with a literal that any
+/// matching path must contain (a cheap pre-check).
+struct CompiledPattern {
+    components: Vec<&'static str>,
+    needle: &'static str,
+}
+
+fn compile(patterns: &'static [&'static str]) -> Vec<CompiledPattern> {
+    patterns
+        .iter()
+        .map(|p| {
+            let components: Vec<&'static str> = p.split('/').filter(|c| !c.is_empty()).collect();
+            let needle = components
+                .iter()
+                .filter(|c| !crate::glob::has_wildcard(c))
+                .max_by_key(|c| c.len())
+                .copied()
+                .unwrap_or("");
+            CompiledPattern { components, needle }
+        })
+        .collect()
+}
+
+static PROTECTED: LazyLock<Vec<CompiledPattern>> = LazyLock::new(|| compile(PROTECTED_PATTERNS));
+static PROTECTED_REMOVAL: LazyLock<Vec<CompiledPattern>> =
+    LazyLock::new(|| compile(PROTECTED_WHEN_REMOVED));
+
+fn any_matches(patterns: &[CompiledPattern], resolved: &str, comps: &[&str]) -> bool {
+    patterns
+        .iter()
+        .any(|p| resolved.contains(p.needle) && components_match(&p.components, comps))
+}
+
 fn is_protected(resolved: &str, cfg: &ShellConfig) -> bool {
     let comps: Vec<&str> = resolved.split('/').filter(|c| !c.is_empty()).collect();
-    let matches = |pattern: &str| {
-        let pat: Vec<&str> = pattern.split('/').filter(|c| !c.is_empty()).collect();
-        components_match(&pat, &comps)
-    };
-    PROTECTED_PATTERNS.iter().any(|p| matches(p))
-        || cfg.protected_paths.iter().any(|p| matches(p))
-        || comps.last() == Some(&".git")
+    comps.last() == Some(&".git")
+        || any_matches(&PROTECTED, resolved, &comps)
+        || cfg.protected_paths.iter().any(|pattern| {
+            let pat: Vec<&str> = pattern.split('/').filter(|c| !c.is_empty()).collect();
+            components_match(&pat, &comps)
+        })
 }
 
 /// Whether removing `resolved` takes protected files with it.
 pub fn removal_is_protected(resolved: &str, cfg: &ShellConfig) -> bool {
     let comps: Vec<&str> = resolved.split('/').filter(|c| !c.is_empty()).collect();
-    is_protected(resolved, cfg)
-        || PROTECTED_WHEN_REMOVED.iter().any(|p| {
-            let pat: Vec<&str> = p.split('/').filter(|c| !c.is_empty()).collect();
-            components_match(&pat, &comps)
-        })
+    is_protected(resolved, cfg) || any_matches(&PROTECTED_REMOVAL, resolved, &comps)
 }
 
 /// Resolves and classifies a path word.

@@ -119,6 +119,9 @@ pub fn parse(language: &Language, source: &str) -> Vec<Stmt> {
             what: "the command is too long to analyse".into(),
         }];
     }
+    if let Some(stmt) = plain_command(source) {
+        return vec![stmt];
+    }
     let Some(tree) = parse_tree(language, source) else {
         return vec![Stmt::Opaque {
             span: whole,
@@ -139,6 +142,84 @@ pub fn parse(language: &Language, source: &str) -> Vec<Stmt> {
     }
     builder.statements_of(root, &mut out, 0);
     out
+}
+
+/// Words that mean something to bash when they start a command.
+const RESERVED: &[&str] = &[
+    "if", "then", "else", "elif", "fi", "case", "esac", "for", "select", "while", "until", "do",
+    "done", "function", "time", "coproc", "in", "{", "}", "!", "[[", "]]",
+];
+
+/// The common case without the parser: one simple command whose characters
+/// bash gives no special meaning (no quotes, expansions, operators, globs or
+/// comments), so splitting on blanks reads it exactly as bash would.
+fn plain_command(source: &str) -> Option<Stmt> {
+    let plain = source.bytes().all(|b| {
+        b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b' ' | b'\t'
+                    | b'.'
+                    | b'_'
+                    | b'/'
+                    | b'='
+                    | b':'
+                    | b','
+                    | b'+'
+                    | b'-'
+                    | b'@'
+                    | b'%'
+                    | b'^'
+                    | b'~'
+            )
+    });
+    if !plain {
+        return None;
+    }
+    let mut cmd = SimpleCommand::default();
+    let mut offset = 0;
+    for token in source.split([' ', '\t']) {
+        let start = offset;
+        offset += token.len() + 1;
+        if token.is_empty() {
+            continue;
+        }
+        let span = Span::new(start, start + token.len());
+        let assignment = cmd.words.is_empty()
+            && token.split_once('=').is_some_and(|(name, _)| {
+                !name.is_empty()
+                    && !name.starts_with(|c: char| c.is_ascii_digit())
+                    && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            });
+        if assignment {
+            let (name, value) = token.split_once('=')?;
+            let value_start = span.start + name.len() + 1;
+            cmd.assignments.push((
+                name.to_string(),
+                Word::literal(value, Span::new(value_start, span.end)),
+            ));
+            continue;
+        }
+        if cmd.words.is_empty() && RESERVED.contains(&token) {
+            return None;
+        }
+        cmd.words.push(Word::literal(token, span));
+    }
+    if cmd.words.is_empty() && cmd.assignments.is_empty() {
+        return None;
+    }
+    let first = cmd
+        .assignments
+        .first()
+        .map(|(name, value)| value.span.start - name.len() - 1)
+        .or_else(|| cmd.words.first().map(|w| w.span.start))?;
+    let last = cmd
+        .words
+        .last()
+        .map(|w| w.span.end)
+        .or_else(|| cmd.assignments.last().map(|(_, v)| v.span.end))?;
+    cmd.span = Span::new(first, last);
+    Some(Stmt::Simple(cmd))
 }
 
 struct Builder<'s> {
@@ -813,6 +894,38 @@ mod tests {
             first_words(r#"r''m -rf "a b" \rm 'r'm $'\x72\x6d'"#),
             ["rm", "-rf", "a b", "rm", "rm", "rm"]
         );
+    }
+
+    #[test]
+    fn plain_commands_read_the_same_without_the_parser() {
+        let builder_only = |src: &str| {
+            let tree = parse_tree(&lang(), src).expect("tree");
+            let mut out = Vec::new();
+            Builder { source: src }.statements_of(tree.root_node(), &mut out, 0);
+            out
+        };
+        for src in [
+            "git status",
+            "  cargo   test --workspace ",
+            "RUST_LOG=debug cargo run -- --port=8080",
+            "rm -rf build/ ~/x a,b user@host:path 50%",
+            "X=1",
+            "A=1 B=2",
+        ] {
+            let fast = plain_command(src).map(|s| vec![s]);
+            assert_eq!(fast, Some(builder_only(src)), "{src:?}");
+        }
+        for src in [
+            "if true",
+            "ls # note",
+            "echo $X",
+            "a;b",
+            "{ ls",
+            "time ls",
+            "rm *",
+        ] {
+            assert_eq!(plain_command(src), None, "{src:?}");
+        }
     }
 
     #[test]

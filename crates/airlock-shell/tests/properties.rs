@@ -182,6 +182,12 @@ fn very_long_and_deeply_nested_inputs_are_handled() {
     check_evidence(&long);
     let deep = format!("{}rm -rf ~{}", "bash -c \"".repeat(30), "\"".repeat(30));
     check_evidence(&deep);
+    let wrapped = format!("{}rm -rf /", "sudo nice ".repeat(20_000));
+    let c = classifier().classify(&wrapped);
+    assert!(c.effects.iter().any(|e| e.kind == EffectKind::Unknown));
+    check_evidence(&wrapped);
+    let substitutions = format!("{}ls{}", "$(".repeat(2000), ")".repeat(2000));
+    check_evidence(&substitutions);
     let parens = format!("{}ls{}", "(".repeat(3000), ")".repeat(3000));
     check_evidence(&parens);
 }

@@ -19,6 +19,11 @@ use clap::{Args, Subcommand, ValueEnum};
 #[derive(Debug, Args)]
 #[command(after_help = "AGENTS:
   claude   Claude Code (PreToolUse)
+  codex    OpenAI Codex CLI (PreToolUse)
+  gemini   Google Gemini CLI (BeforeTool)
+  cursor   Cursor (beforeShellExecution, beforeMCPExecution)
+  copilot  GitHub Copilot CLI and coding agent (preToolUse)
+  kiro     Kiro CLI (preToolUse in an agent file; the agent must exist)
 
 EXAMPLES:
   airlock hook install claude                 # .claude/settings.json of this project

@@ -66,7 +66,10 @@ pub fn sources(dir: &Path, mode: PolicyMode) -> PolicySources {
 pub fn load(
     files: &[(&str, &str)],
     mode: PolicyMode,
-) -> (tempfile::TempDir, Result<PolicyEngine, airlock_policy::PolicyError>) {
+) -> (
+    tempfile::TempDir,
+    Result<PolicyEngine, airlock_policy::PolicyError>,
+) {
     let dir = tempfile::tempdir().unwrap();
     write_policies(dir.path(), files);
     let result = PolicyEngine::load(&sources(dir.path(), mode));

@@ -995,7 +995,7 @@ fn uploaded_file(flag: &str, value: &str) -> Option<String> {
 }
 
 /// Whether a file's name marks it as holding secrets.
-fn is_secret_file(path: &str) -> bool {
+pub fn is_secret_file(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
     name.starts_with(".env")
         || name.starts_with("id_")

@@ -25,6 +25,21 @@ pub static GRAMMARS: &[Grammar] = &[
         ..Grammar::PLAIN
     },
     Grammar {
+        programs: &["tar", "bsdtar", "unzip"],
+        value_options: &[
+            "-C",
+            "--directory",
+            "-f",
+            "--file",
+            "-T",
+            "--files-from",
+            "-X",
+            "--exclude-from",
+            "-d",
+        ],
+        ..Grammar::PLAIN
+    },
+    Grammar {
         programs: &["truncate"],
         value_options: &["-s", "--size", "-r", "--reference"],
         ..Grammar::PLAIN
@@ -180,6 +195,35 @@ pub static RULES: &[Rule] = &[
         ..Rule::BASE
     },
     Rule {
+        id: "files.extract",
+        programs: &["tar", "bsdtar", "unzip"],
+        test: Some(extracts),
+        kind: EffectKind::Write,
+        reversibility: Reversibility::Irreversible,
+        assess: Assess::ExtractInto,
+        reason: "unpacks an archive into",
+        blocks: &[
+            "tar -xf rootfs.tar -C /",
+            "tar xzf dotfiles.tgz -C ~",
+            "unzip -o keys.zip -d ~/.ssh",
+        ],
+        allows: &[
+            "tar -xzf archive.tar.gz",
+            "tar -xf deps.tar -C vendor/",
+            "unzip -o artifact.zip -d out/",
+            "tar -czf backup.tar.gz src/",
+        ],
+        ..Rule::BASE
+    },
+    Rule {
+        id: "files.archive",
+        programs: &["tar", "bsdtar", "unzip"],
+        kind: EffectKind::Write,
+        reversibility: Reversibility::Reversible,
+        reason: "creates or lists an archive",
+        ..Rule::BASE
+    },
+    Rule {
         id: "files.truncate",
         programs: &["truncate"],
         kind: EffectKind::Overwrite,
@@ -314,15 +358,47 @@ pub static RULES: &[Rule] = &[
     },
 ];
 
+fn extracts(inv: &Invocation) -> bool {
+    if inv.program == "unzip" {
+        return !inv.has_any(&["-l", "-t", "-v", "-Z"]);
+    }
+    inv.has_any(&["-x", "--extract", "--get"])
+        || inv.positional(0).is_some_and(|w| {
+            w.span == inv.words.get(1).map(|f| f.span).unwrap_or_default()
+                && w.text.contains('x')
+                && !w.text.contains('/')
+        })
+}
+
+pub fn extract_into(rule: &Rule, inv: &Invocation, scene: &Scene) -> Outcome {
+    let mut out = Outcome::default();
+    let dest = ["-C", "--directory", "-d"]
+        .iter()
+        .find_map(|name| inv.flags.iter().find(|f| f.name == *name))
+        .and_then(|f| {
+            let word = inv.words.get(f.word)?;
+            Some(Word {
+                text: f.value.clone()?,
+                span: word.span,
+                dynamic: word.dynamic,
+            })
+        })
+        .unwrap_or_else(|| Word::literal(".", scene.span));
+    out.push(write_draft(rule, &dest, scene, false));
+    out
+}
+
 fn recursive(inv: &Invocation) -> bool {
     inv.has_any(&["-r", "-R", "--recursive"])
 }
 
 fn path_word_info(word: &Word, scene: &Scene) -> PathInfo {
     if word.dynamic {
+        // `$HOME` resolves statically to `~`; anything else left is dynamic.
         let resolved = paths::resolve(&word.text, scene.cwd);
         let class = paths::classify_resolved(&resolved, scene.cfg);
-        let class = if class == PathClass::Protected {
+        let still_dynamic = resolved.contains('$') || resolved.contains('`');
+        let class = if class == PathClass::Protected || !still_dynamic {
             class
         } else {
             PathClass::Dynamic

@@ -5,9 +5,16 @@
 //! Terraform workspace, ...). Every rule carries examples it must block and
 //! examples it must allow; a test runs them all.
 
+pub mod cloud;
+pub mod containers;
+pub mod databases;
 pub mod everyday;
 pub mod files;
 pub mod git;
+pub mod hosts;
+pub mod kubernetes;
+pub mod secrets;
+pub mod supply_chain;
 pub mod terraform;
 pub mod wrappers;
 
@@ -21,7 +28,7 @@ use crate::syntax::Word;
 use crate::ShellConfig;
 
 /// How a rule's target, risk and details are worked out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub enum Assess {
     /// The command itself is the target (`git status`, `cargo test`).
     Named,
@@ -45,6 +52,8 @@ pub enum Assess {
     Mode,
     /// `dd of=...`.
     DdOutput,
+    /// `tar -x -C DIR`, `unzip -d DIR`: files land in the directory.
+    ExtractInto,
     /// Positionals are block devices (`mkfs`, `wipefs`).
     Devices,
     /// `sed -i`: files after the script.
@@ -62,6 +71,9 @@ pub enum Assess {
     Terraform,
     /// `kubectl`/`helm`: environment from context and namespace.
     Cluster,
+    /// A family's own assessment, for rules whose target, risk and details
+    /// need logic of their own (a SQL statement, a cloud resource ARN).
+    Custom(fn(&Rule, &Invocation, &Scene) -> Outcome),
 }
 
 /// One row of a rule table.
@@ -132,6 +144,19 @@ pub struct Scene<'a> {
     pub env_hint: Option<EnvTier>,
     /// The whole command's span.
     pub span: Span,
+    /// What the command reads on standard input, when it is static text
+    /// (a here-document, a here-string, `echo '…' |`).
+    pub stdin: Option<StdinText<'a>>,
+}
+
+/// Static text on a command's standard input.
+#[derive(Debug, Clone, Copy)]
+pub struct StdinText<'a> {
+    pub text: &'a str,
+    /// Where the text is in the input.
+    pub span: Span,
+    /// No expansions happen in it (`<<'EOF'`, a quoted here-string).
+    pub literal: bool,
 }
 
 /// An effect before it gets its rule id and evidence text.
@@ -202,6 +227,7 @@ pub fn assess(rule: &Rule, inv: &Invocation, scene: &Scene) -> Outcome {
         Assess::Destination { moves } => files::destination(rule, inv, scene, moves),
         Assess::Mode => files::mode(rule, inv, scene),
         Assess::DdOutput => files::dd_output(rule, inv, scene),
+        Assess::ExtractInto => files::extract_into(rule, inv, scene),
         Assess::Devices => files::devices(rule, inv, scene),
         Assess::SedInPlace => everyday::sed_in_place(rule, inv, scene),
         Assess::Find => files::find(rule, inv, scene),
@@ -212,25 +238,43 @@ pub fn assess(rule: &Rule, inv: &Invocation, scene: &Scene) -> Outcome {
         Assess::GitRef => git::update_ref(rule, inv, scene),
         Assess::Terraform => terraform::assess(rule, inv, scene),
         Assess::Cluster => everyday::cluster(rule, inv, scene),
+        Assess::Custom(assess) => assess(rule, inv, scene),
     }
 }
 
-/// Every rule table, in lookup order.
+/// Every rule table, in lookup order: the first rule that matches a
+/// command decides, so the tool families come before the catch-all
+/// everyday table.
 pub fn all_rules() -> impl Iterator<Item = &'static Rule> {
     files::RULES
         .iter()
         .chain(git::RULES)
         .chain(terraform::RULES)
+        .chain(kubernetes::RULES)
+        .chain(cloud::RULES)
+        .chain(databases::RULES)
+        .chain(containers::RULES)
+        .chain(hosts::RULES)
+        .chain(secrets::RULES)
+        .chain(supply_chain::RULES)
         .chain(everyday::RULES)
 }
 
-/// Every tool grammar.
+/// Every tool grammar. A program's grammar is the last one naming it, so a
+/// family's own grammar overrides the generic one in the everyday table.
 pub fn all_grammars() -> impl Iterator<Item = &'static Grammar> {
     files::GRAMMARS
         .iter()
         .chain(git::GRAMMARS)
         .chain(terraform::GRAMMARS)
         .chain(everyday::GRAMMARS)
+        .chain(kubernetes::GRAMMARS)
+        .chain(cloud::GRAMMARS)
+        .chain(databases::GRAMMARS)
+        .chain(containers::GRAMMARS)
+        .chain(hosts::GRAMMARS)
+        .chain(secrets::GRAMMARS)
+        .chain(supply_chain::GRAMMARS)
 }
 
 /// Rules and grammars indexed by program name, built once.
@@ -298,7 +342,7 @@ mod tests {
                         "{}: should block `{example}`: {:#?}",
                         rule.id, c.effects
                     ));
-                } else if rule.assess != Assess::Find
+                } else if !matches!(rule.assess, Assess::Find)
                     && !c.effects.iter().any(|e| e.rule == rule.id)
                 {
                     failures.push(format!(

@@ -265,6 +265,65 @@ pub static WRAPPERS: &[Wrapper] = &[
         ..Wrapper::BASE
     },
     Wrapper {
+        names: &["ssh"],
+        value_options: &[
+            "-p", "-i", "-l", "-o", "-F", "-J", "-L", "-R", "-D", "-b", "-c", "-E", "-e", "-m",
+            "-O", "-Q", "-S", "-W", "-w", "-B",
+        ],
+        skip_positionals: 1,
+        handover: Handover::ShellString,
+        blocks: &[
+            "ssh prod-db 'rm -rf /var/lib/mysql'",
+            "ssh -i key.pem deploy@host sudo systemctl stop app",
+        ],
+        allows: &[
+            "ssh build-box 'cd app && git status'",
+            "ssh -p 2222 dev@localhost uptime",
+        ],
+        ..Wrapper::BASE
+    },
+    Wrapper {
+        names: &["docker", "podman"],
+        subcommand: Some("exec"),
+        value_options: &[
+            "-e",
+            "--env",
+            "-u",
+            "--user",
+            "-w",
+            "--workdir",
+            "--env-file",
+            "--detach-keys",
+        ],
+        skip_positionals: 1,
+        blocks: &[
+            "docker exec db rm -rf /var/lib/postgresql",
+            "docker exec -it web sh -c 'rm -rf /app'",
+        ],
+        allows: &[
+            "docker exec -it api cargo test",
+            "docker exec db psql -U app -c 'select 1'",
+        ],
+        ..Wrapper::BASE
+    },
+    Wrapper {
+        names: &["kubectl", "oc"],
+        subcommand: Some("exec"),
+        value_options: &[
+            "-c",
+            "--container",
+            "-n",
+            "--namespace",
+            "--context",
+            "-f",
+            "--filename",
+        ],
+        skip_positionals: 1,
+        blocks: &["kubectl exec -it api -- rm -rf /data"],
+        allows: &["kubectl exec -it api -- ls /app"],
+        ..Wrapper::BASE
+    },
+    Wrapper {
         names: &["uv", "poetry", "pipenv", "pdm", "hatch", "rye"],
         subcommand: Some("run"),
         value_options: &[

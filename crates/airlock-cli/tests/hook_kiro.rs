@@ -1,0 +1,185 @@
+//! `airlock hook kiro` as Kiro CLI runs it: a preToolUse payload on stdin;
+//! only exit code 2 blocks, so denials, escalations and failures all exit 2
+//! with a message on stderr.
+
+const AGENT: &str = "kiro";
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+fn fixture(name: &str, cwd: &Path) -> Vec<u8> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(AGENT)
+        .join(name);
+    let text = std::fs::read_to_string(&path).expect("fixture");
+    text.replace("CWD", &cwd.display().to_string()).into_bytes()
+}
+
+fn run_hook(payload: &[u8], cwd: &Path) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_airlock"))
+        .args(["hook", AGENT])
+        .current_dir(cwd)
+        .env_remove("AIRLOCK_CONFIG")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn airlock");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(payload)
+        .expect("write payload");
+    child.wait_with_output().expect("wait")
+}
+
+fn run_fixture(name: &str, cwd: &Path) -> Output {
+    run_hook(&fixture(name, cwd), cwd)
+}
+
+fn project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(dir.path().join("src")).expect("mkdir");
+    dir
+}
+
+fn install_twice(project: &Path) {
+    for _ in 0..2 {
+        let status = Command::new(env!("CARGO_BIN_EXE_airlock"))
+            .args(["hook", "install", AGENT, "--project"])
+            .arg(project)
+            .status()
+            .expect("run install");
+        assert!(status.success());
+    }
+}
+
+fn read_json(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).expect("read")).expect("json")
+}
+
+/// Unreadable payloads shared by every agent.
+fn garbage_payloads() -> Vec<Vec<u8>> {
+    vec![
+        Vec::new(),
+        b"\xff\xfe not utf-8".to_vec(),
+        b"[\"Bash\"]".to_vec(),
+    ]
+}
+
+/// Kiro's only channel: exit code 0 lets the tool run; 2 blocks with stderr.
+fn kiro_blocks(output: &Output) -> Option<String> {
+    assert!(output.stdout.is_empty(), "Kiro reads no stdout");
+    match output.status.code() {
+        Some(0) => {
+            assert!(output.stderr.is_empty());
+            None
+        }
+        Some(2) => {
+            let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+            assert!(!stderr.trim().is_empty(), "a block needs a message");
+            Some(stderr)
+        }
+        other => panic!("exit code {other:?} neither allows nor blocks in Kiro"),
+    }
+}
+
+#[test]
+fn allowed_calls_exit_zero_silently() {
+    let dir = project();
+    for name in [
+        "bash-harmless.json",
+        "write-source.json",
+        "read.json",
+        "mcp-read.json",
+    ] {
+        assert_eq!(kiro_blocks(&run_fixture(name, dir.path())), None, "{name}");
+    }
+}
+
+#[test]
+fn a_destructive_command_is_blocked() {
+    let dir = project();
+    let message = kiro_blocks(&run_fixture("bash-destructive.json", dir.path())).expect("block");
+    assert!(message.contains("airlock denied this"), "{message}");
+}
+
+#[test]
+fn escalations_block_and_say_how_to_get_approval() {
+    let dir = project();
+    for name in [
+        "bash-force-push.json",
+        "write-workflow.json",
+        "mcp-delete.json",
+        "aws.json",
+    ] {
+        let message = kiro_blocks(&run_fixture(name, dir.path())).expect(name);
+        assert!(
+            message.contains("until a person approves it"),
+            "{name}: {message}"
+        );
+    }
+}
+
+#[test]
+fn malformed_payloads_block_with_exit_code_two() {
+    let dir = project();
+    let mut payloads: Vec<Vec<u8>> = [
+        "malformed-truncated.json",
+        "malformed-command-type.json",
+        "malformed-no-input.json",
+    ]
+    .iter()
+    .map(|name| fixture(name, dir.path()))
+    .collect();
+    payloads.extend(garbage_payloads());
+    for payload in payloads {
+        let message = kiro_blocks(&run_hook(&payload, dir.path()))
+            .unwrap_or_else(|| panic!("{:?} was not blocked", String::from_utf8_lossy(&payload)));
+        assert!(
+            message.contains("airlock blocked this tool call"),
+            "{message}"
+        );
+    }
+}
+
+#[test]
+fn install_adds_the_hook_once_to_an_existing_agent() {
+    let dir = project();
+    let agent = dir.path().join(".kiro/agents/default.json");
+    std::fs::create_dir_all(agent.parent().expect("parent")).expect("mkdir");
+    std::fs::write(
+        &agent,
+        r#"{"name": "default", "tools": ["*"], "allowedTools": ["fs_read"], "hooks": {"agentSpawn": [{"command": "git status"}]}}"#,
+    )
+    .expect("write");
+    install_twice(dir.path());
+    let v = read_json(&agent);
+    assert_eq!(v["name"], "default");
+    assert_eq!(v["tools"], serde_json::json!(["*"]));
+    assert_eq!(v["hooks"]["agentSpawn"][0]["command"], "git status");
+    let entries = v["hooks"]["preToolUse"].as_array().expect("preToolUse");
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0]["matcher"], "*");
+    let command = entries[0]["command"].as_str().expect("command");
+    assert!(command.ends_with("hook kiro"), "{command}");
+}
+
+#[test]
+fn install_refuses_when_the_agent_file_does_not_exist() {
+    let dir = project();
+    let output = Command::new(env!("CARGO_BIN_EXE_airlock"))
+        .args(["hook", "install", "kiro", "--project"])
+        .arg(dir.path())
+        .output()
+        .expect("run install");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("kiro-cli agent create"), "{stderr}");
+    assert!(!dir.path().join(".kiro").exists());
+}
