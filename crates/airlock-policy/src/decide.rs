@@ -333,7 +333,8 @@ impl PolicyEngine {
     }
 
     /// "escalate: replace of X (production) needs 2 approvers, at least 1
-    /// senior — <policy reason> [<policy id>; rule <rule>]".
+    /// senior (<what the classifier found>) — <policy reason> [<policy id>;
+    /// rule <rule>]".
     fn reason_sentence(
         &self,
         effect: &Effect,
@@ -342,6 +343,11 @@ impl PolicyEngine {
     ) -> String {
         let verdict = judgment.verdict;
         let what = describe_effect(effect);
+        let found = if effect.reason.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", effect.reason)
+        };
         let rule = if effect.rule.is_empty() {
             String::new()
         } else {
@@ -364,7 +370,7 @@ impl PolicyEngine {
                 } else {
                     format!("{id}; {rule}")
                 };
-                format!("{verdict}: {what}{needs} — {why} [{tag}]")
+                format!("{verdict}: {what}{needs}{found} — {why} [{tag}]")
             }
             Explanation::NoPermit => {
                 let tag = if rule.is_empty() {
@@ -372,7 +378,7 @@ impl PolicyEngine {
                 } else {
                     format!(" [{rule}]")
                 };
-                format!("{verdict}: no policy permits {what}{tag}")
+                format!("{verdict}: no policy permits {what}{found}{tag}")
             }
             Explanation::EvaluationError(message) => {
                 let tag = if rule.is_empty() {
@@ -380,7 +386,7 @@ impl PolicyEngine {
                 } else {
                     format!(" [{rule}]")
                 };
-                format!("{verdict}: {message} (while judging {what}){tag}")
+                format!("{verdict}: {message} (while judging {what}{found}){tag}")
             }
         }
     }

@@ -286,7 +286,7 @@ fn allow_routine_work_covers_medium_risk_and_below_only() {
     assert!(decision.policies.is_empty());
     assert_eq!(
         decision.reason,
-        "deny: no policy permits write of notes.txt [rule test.write]"
+        "deny: no policy permits write of notes.txt (a test effect) [rule test.write]"
     );
 }
 
@@ -310,7 +310,7 @@ fn reason_names_effect_target_requirement_policy_and_rule() {
     assert_eq!(decision.verdict, Verdict::Escalate);
     assert_eq!(
         decision.reason,
-        "escalate: replace of terraform_data.cost_explorer_production (production) needs 2 approvers, at least 1 senior — Changes to production need two people, one of them senior. [escalate-production; rule terraform.replace]"
+        "escalate: replace of terraform_data.cost_explorer_production (production) needs 2 approvers, at least 1 senior (a test effect) — Changes to production need two people, one of them senior. [escalate-production; rule terraform.replace]"
     );
     assert_eq!(
         decision.policies,
@@ -369,7 +369,7 @@ fn strictest_verdict_wins_and_risk_is_the_maximum() {
     assert!(
         decision
             .reason
-            .starts_with("deny: delete of / (critical) — "),
+            .starts_with("deny: delete of / (critical) (a test effect) — "),
         "{}",
         decision.reason
     );

@@ -338,7 +338,7 @@ fn evaluation_errors_fail_closed() {
     assert!(
         decision
             .reason
-            .contains("(while judging write of notes.txt)"),
+            .contains("(while judging write of notes.txt (a test effect))"),
         "{}",
         decision.reason
     );
@@ -404,7 +404,7 @@ fn a_plain_forbid_beats_escalations_on_the_same_effect() {
     assert_eq!(decision.approvals, None);
     assert_eq!(
         decision.reason,
-        "deny: delete of orders — Nobody touches orders. [no-orders; rule test.delete]"
+        "deny: delete of orders (a test effect) — Nobody touches orders. [no-orders; rule test.delete]"
     );
 }
 
