@@ -64,7 +64,11 @@ impl Engine {
     /// Builds the pipeline a configuration describes: its classifier settings
     /// and its policies (strictly validated).
     pub fn new(config: LoadedConfig) -> Result<Self, EngineError> {
-        let policy = PolicyEngine::load(&config.policy_sources())?;
+        let sources = config.policy_sources();
+        let policy = match validation_cache_dir() {
+            Some(dir) if !sources.dirs.is_empty() => PolicyEngine::load_cached(&sources, &dir)?,
+            _ => PolicyEngine::load(&sources)?,
+        };
         Ok(Engine {
             shell: ShellClassifier::new(config.config.shell.clone()),
             plans: PlanClassifier::new(config.config.terraform.clone()),
@@ -171,6 +175,19 @@ impl Engine {
     pub fn evaluate(&self, request: &ActionRequest) -> Evaluation {
         self.evaluate_as(&self.local_principal(), request)
     }
+}
+
+/// Where proofs that a policy set validated are kept, so that a hook process
+/// validates a project's policies once per change rather than on every
+/// call: `$XDG_CACHE_HOME/airlock` or `~/.cache/airlock`. Policies are still
+/// parsed and their annotations checked on every load, and an evaluation
+/// error is a deny, so a forged marker cannot turn into an allow.
+fn validation_cache_dir() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
+    Some(base.join("airlock").join("validated"))
 }
 
 /// Fills the caller's environment hint into targets whose environment no

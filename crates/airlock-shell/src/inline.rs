@@ -1,7 +1,9 @@
 //! Inline interpreter code (`python -c`, `perl -e`, `ruby -e`, `node -e`,
 //! `php -r`): finds calls that run shell commands or delete files and
 //! extracts their literal arguments, so the shell classifier can judge them;
-//! calls with arguments only known at run time make the code opaque.
+//! calls with arguments only known at run time make the code opaque. Code
+//! that both reads credentials (or dumps the environment) and talks to the
+//! network is reported as exfiltration.
 
 use crate::rules::wrappers::Language;
 
@@ -14,6 +16,85 @@ pub struct InlineFindings {
     pub deletions: Vec<(String, bool)>,
     /// Why the code's effect cannot be told, if it cannot.
     pub opaque: Option<String>,
+    /// How the code sends credentials or the environment over the network.
+    pub exfiltration: Option<String>,
+}
+
+/// Calls and modules that send data over the network, in any language.
+const NETWORK_APIS: &[&str] = &[
+    "requests.post",
+    "requests.put",
+    "requests.get",
+    "requests.request",
+    "httpx.",
+    "urllib.request",
+    "urlopen",
+    "http.client",
+    "socket.socket",
+    "socket.create_connection",
+    "smtplib",
+    "fetch(",
+    "http.request",
+    "https.request",
+    "net.connect",
+    "net.Socket",
+    "axios",
+    "XMLHttpRequest",
+    "Net::HTTP",
+    "TCPSocket",
+    "LWP::",
+    "HTTP::Tiny",
+    "IO::Socket",
+    "curl_exec",
+    "fsockopen",
+    "stream_socket_client",
+    "file_get_contents('http",
+    "file_get_contents(\"http",
+];
+
+/// Credential files and environment dumps named in code.
+const SECRET_MARKERS: &[&str] = &[
+    ".aws/credentials",
+    ".ssh/id_",
+    "id_rsa",
+    "id_ed25519",
+    "id_ecdsa",
+    ".netrc",
+    ".git-credentials",
+    ".kube/config",
+    ".docker/config.json",
+    ".config/gh/hosts.yml",
+    ".pypirc",
+    ".npmrc",
+    "/proc/self/environ",
+    "'.env'",
+    "\".env\"",
+    "/.env",
+    "dict(os.environ",
+    "os.environ.copy()",
+    "json.dumps(os.environ",
+    "str(os.environ",
+    "os.environ.items()",
+    "data=os.environ",
+    "json=os.environ",
+    "JSON.stringify(process.env",
+    "body: process.env",
+    "%ENV",
+    "ENV.to_h",
+    "ENV.to_a",
+    "getenv()",
+    "$_ENV",
+    "AWS_SECRET_ACCESS_KEY",
+];
+
+/// Whether `code` reads credentials and talks to the network.
+fn exfiltration(code: &str) -> Option<String> {
+    let api = NETWORK_APIS.iter().find(|api| code.contains(*api))?;
+    let secret = SECRET_MARKERS.iter().find(|marker| code.contains(*marker))?;
+    Some(format!(
+        "the inline code reads `{secret}` and sends data over the network (`{}`)",
+        api.trim_end_matches(['(', '.'])
+    ))
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -373,7 +454,10 @@ fn literal_length(text: &str) -> Option<usize> {
 /// Analyses inline `code` written in `language`.
 pub fn analyze(code: &str, language: Language) -> InlineFindings {
     let table = table(language);
-    let mut findings = InlineFindings::default();
+    let mut findings = InlineFindings {
+        exfiltration: exfiltration(code),
+        ..InlineFindings::default()
+    };
     let mut decided = 0usize;
     for (name, api) in table.calls {
         let mut from = 0;

@@ -45,7 +45,7 @@ enum HookCommand {
 
 #[derive(Debug, Args)]
 struct InstallArgs {
-    /// The agent: claude.
+    /// The agent: claude, codex, gemini, cursor, copilot or kiro.
     agent: String,
     /// project: shared settings in this repository; local: this machine
     /// only; user: every project of this user.

@@ -142,7 +142,7 @@ fn verb(inv: &Invocation) -> (Option<&str>, Option<&str>) {
 }
 
 fn is_container_remove(inv: &Invocation) -> bool {
-    matches!(verb(inv), (Some("rm"), _) | (Some("container" | "pod"), Some("rm")) | (Some("pod"), Some("rm")))
+    matches!(verb(inv), (Some("rm"), _) | (Some("container" | "pod"), Some("rm")))
 }
 
 fn is_image_remove(inv: &Invocation) -> bool {

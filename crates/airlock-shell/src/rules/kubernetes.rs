@@ -10,8 +10,9 @@ use std::sync::OnceLock;
 
 use airlock_model::{EffectKind, EnvTier, Reversibility, Risk, Sensitivity, Target, TargetKind};
 
-use super::{Assess, Draft, Outcome, Rule, Scene};
+use super::{Assess, Draft, Nested, Outcome, Rule, Scene};
 use crate::grammar::{Grammar, Invocation};
+use crate::syntax::Word;
 
 /// `kubectl` and OpenShift's `oc`, which shares its verbs.
 pub const KUBECTL: &[&str] = &["kubectl", "oc"];
@@ -950,7 +951,7 @@ pub static RULES: &[Rule] = &[
         reversibility: Reversibility::Unknown,
         assess: Assess::Custom(cluster_assess),
         reason: "cannot determine effect: a cluster command (or plugin) no rule describes",
-        blocks: &["kubectl krew install ctx", "kubectl alpha events"],
+        blocks: &["kubectl krew install ctx", "kubectl neat get deploy api"],
         ..Rule::BASE
     },
     // ----- Helm ---------------------------------------------------------------
@@ -1188,7 +1189,7 @@ fn cluster_env(inv: &Invocation, scene: &Scene) -> ClusterEnv {
     }
 }
 
-fn cluster_target(inv: &Invocation, kind: EffectKind, env: &ClusterEnv, what: String) -> Target {
+fn cluster_target(kind: EffectKind, env: &ClusterEnv, what: String) -> Target {
     let mut target = Target::new(TargetKind::Resource, what);
     if !matches!(kind, EffectKind::Read | EffectKind::Network) {
         target.environment = env.tier.unwrap_or(EnvTier::Unknown);
@@ -1196,7 +1197,6 @@ fn cluster_target(inv: &Invocation, kind: EffectKind, env: &ClusterEnv, what: St
             target.sensitivity = Sensitivity::Protected;
         }
     }
-    let _ = inv;
     target
 }
 
@@ -1224,7 +1224,7 @@ fn object_names(inv: &Invocation) -> String {
 /// the rule.
 fn cluster_assess(rule: &Rule, inv: &Invocation, scene: &Scene) -> Outcome {
     let env = cluster_env(inv, scene);
-    let target = cluster_target(inv, rule.kind, &env, object_names(inv));
+    let target = cluster_target(rule.kind, &env, object_names(inv));
     let reason = reason_with_place(rule.reason, &env, target.environment);
     let mut out = Outcome::default();
     out.push(Draft {
@@ -1262,7 +1262,7 @@ fn delete_assess(rule: &Rule, inv: &Invocation, scene: &Scene) -> Outcome {
     {
         risk = Risk::Low;
     }
-    let target = cluster_target(inv, rule.kind, &env, object_names(inv));
+    let target = cluster_target(rule.kind, &env, object_names(inv));
     let reason = reason_with_place(rule.reason, &env, target.environment);
     let mut out = Outcome::default();
     out.push(Draft {
@@ -1276,10 +1276,11 @@ fn delete_assess(rule: &Rule, inv: &Invocation, scene: &Scene) -> Outcome {
     out
 }
 
-/// Commands run in a production or system pod are high risk.
+/// Commands run in a production or system pod are high risk; the command
+/// after `--` is judged too, as if it ran here (fail closed).
 fn exec_assess(rule: &Rule, inv: &Invocation, scene: &Scene) -> Outcome {
     let env = cluster_env(inv, scene);
-    let target = cluster_target(inv, rule.kind, &env, object_names(inv));
+    let target = cluster_target(rule.kind, &env, object_names(inv));
     let risk = if target.environment == EnvTier::Production || env.protected {
         Risk::High
     } else {
@@ -1295,6 +1296,21 @@ fn exec_assess(rule: &Rule, inv: &Invocation, scene: &Scene) -> Outcome {
         reason,
         span: scene.span,
     });
+    if let Some(at) = inv.double_dash_at {
+        let words: Vec<Word> = inv
+            .positionals
+            .iter()
+            .skip(at)
+            .filter_map(|i| inv.words.get(*i))
+            .cloned()
+            .collect();
+        if !words.is_empty() {
+            out.nested.push(Nested {
+                words,
+                via: format!("{} {}", inv.program, verb(inv).unwrap_or("exec")),
+            });
+        }
+    }
     out
 }
 

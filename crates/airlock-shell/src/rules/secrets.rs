@@ -414,7 +414,12 @@ pub fn secret_output(name: &str, words: &[Word], cwd: &Cwd) -> Option<SecretSour
             {
                 return source("a Vault token", SecretKind::Token);
             }
-            (has_word(words, &["read"]) || has_sequence(words, &["kv", "get"]))
+            let verbs: Vec<&str> = texts(words)
+                .skip(1)
+                .filter(|t| !t.starts_with('-'))
+                .take(2)
+                .collect();
+            matches!(verbs.as_slice(), ["read", ..] | ["kv", "get"])
                 .then(|| SecretSource::new("Vault secrets", SecretKind::Credentials))
         }
         "op" if has_word(words, &["read"]) || has_sequence(words, &["item", "get"]) => {
@@ -875,8 +880,13 @@ fn vault_changes(inv: &Invocation) -> bool {
         || (first == "kv"
             && matches!(
                 second,
-                "put" | "patch" | "delete" | "destroy" | "metadata" | "rollback" | "undelete"
+                "put" | "patch" | "delete" | "destroy" | "rollback" | "undelete"
             ))
+        || (first == "kv"
+            && second == "metadata"
+            && inv
+                .positional(0)
+                .is_some_and(|w| matches!(w.text.as_str(), "put" | "patch" | "delete")))
         || (matches!(first, "secrets" | "auth" | "audit")
             && matches!(second, "disable" | "enable" | "move" | "tune"))
         || (first == "policy" && matches!(second, "write" | "delete"))
