@@ -51,6 +51,9 @@ enum Command {
     Classify(commands::classify::ClassifyArgs),
     Eval(commands::eval::EvalArgs),
     Hook(commands::hook::HookArgs),
+    Keys(commands::keys::KeysArgs),
+    Verify(commands::verify::VerifyArgs),
+    Policy(commands::policy::PolicyArgs),
 }
 
 fn main() -> ExitCode {
@@ -68,6 +71,9 @@ fn main() -> ExitCode {
         Command::Classify(args) => commands::classify::run(cli.config.as_deref(), args),
         Command::Eval(args) => commands::eval::run(cli.config.as_deref(), args),
         Command::Hook(args) => commands::hook::run(cli.config.as_deref(), args),
+        Command::Keys(args) => commands::keys::run(args),
+        Command::Verify(args) => commands::verify::run(args),
+        Command::Policy(args) => commands::policy::run(cli.config.as_deref(), args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -279,9 +279,10 @@ impl Compiler<'_> {
         let mut cond = and(principal, and(action, resource));
         if let Some(conditions) = json.get("conditions").and_then(Json::as_array) {
             for condition in conditions {
-                let body = condition
-                    .get("body")
-                    .map_or_else(|| self.unknown("a condition without a body"), |b| self.expr(b));
+                let body = match condition.get("body") {
+                    Some(body) => self.expr(body),
+                    None => self.unknown("a condition without a body"),
+                };
                 let body = match condition.get("kind").and_then(Json::as_str) {
                     Some("unless") => Cond::Not(Box::new(body)),
                     _ => body,
@@ -366,7 +367,10 @@ impl Compiler<'_> {
                 None => self.unknown("a non-boolean value used as a condition"),
             },
             "!" => {
-                let inner = arg.get("arg").map_or_else(|| self.unknown("`!` without operand"), |a| self.expr(a));
+                let inner = match arg.get("arg") {
+                    Some(a) => self.expr(a),
+                    None => self.unknown("`!` without operand"),
+                };
                 Cond::Not(Box::new(inner))
             }
             "&&" | "||" => {

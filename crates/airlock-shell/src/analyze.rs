@@ -15,11 +15,11 @@ use airlock_model::{
 use crate::inline;
 use crate::paths::{self, Cwd};
 use crate::rules::files::{deletion_draft, write_draft};
+use crate::rules::secrets::{self, SecretKind, SecretSource};
 use crate::rules::wrappers::{
     self, Handover, Language, Wrapper, DECODERS, ENVIRONMENT_SCRIPTS, FETCHERS,
     KNOWN_PROJECT_WRAPPERS, SHELLS, SHELL_VALUE_OPTIONS, WRAPPERS,
 };
-use crate::rules::secrets::{self, SecretKind, SecretSource};
 use crate::rules::StdinText;
 use crate::rules::{self, supply_chain, terraform, Draft, Rule, Scene};
 use crate::syntax::{self, HereInput, Redirect, RedirectOp, SimpleCommand, Stmt, Word};
@@ -422,6 +422,13 @@ impl<'c> Walk<'c> {
         }
         env.secret = WordSecret::of(cmd, substituted_secret, state);
         self.command(&cmd.words, ctx, state, &input, &env, cmd.span);
+        if let Some(expanded) = expand_static_variables(&cmd.words, state) {
+            // Also read the command with the variables assigned earlier in
+            // the line filled in (`V=prod; kubectl delete ns $V`). Both
+            // readings count, so a conditional assignment never hides one.
+            let via = ctx.with_via("variables filled in");
+            self.command(&expanded, &via, state, &input, &env, cmd.span);
+        }
     }
 
     fn assign(&self, state: &mut ShellState, name: &str, value: &Word) {
@@ -458,7 +465,12 @@ impl<'c> Walk<'c> {
             span: redirect.span,
             ..redirect.target.clone()
         };
-        let scene = self.scene(state, &Input::Terminal, &EnvOverride::default(), redirect.span);
+        let scene = self.scene(
+            state,
+            &Input::Terminal,
+            &EnvOverride::default(),
+            redirect.span,
+        );
         let info = paths::inspect(&target.text, &state.cwd, self.cfg());
         if info.class == paths::PathClass::Harmless && !target.dynamic {
             return;
@@ -605,7 +617,12 @@ impl<'c> Walk<'c> {
                 .secret
                 .as_ref()
                 .filter(|s| s.substitutions && here.text.contains("$("))
-                .map(|s| s.source.clone()),
+                .map(|s| s.source.clone())
+                .or_else(|| {
+                    secrets::referenced_variables(&here.text)
+                        .find(|v| secrets::is_secret_variable(v))
+                        .map(|v| SecretSource::new(format!("${v}"), SecretKind::Credentials))
+                }),
             _ => None,
         };
         if let Some(source) = stdin_secret {
@@ -633,9 +650,7 @@ impl<'c> Walk<'c> {
             if !carried.is_empty() {
                 let token_only = from_words.is_none_or(|s| s.source.kind == SecretKind::Token);
                 let authentication = token_only
-                    && secrets::only_in_authentication(words, |w| {
-                        carries(w) || secret_variable(w)
-                    });
+                    && secrets::only_in_authentication(words, |w| carries(w) || secret_variable(w));
                 if !authentication {
                     let what = from_words
                         .map(|s| s.source.what.clone())
@@ -651,9 +666,8 @@ impl<'c> Walk<'c> {
         if let Some((file, destination)) =
             secrets::uploaded_secret(name, words, &state.cwd, self.cfg())
         {
-            let reason = format!(
-                "copies {file}, which holds credentials or secrets, to {destination}"
-            );
+            let reason =
+                format!("copies {file}, which holds credentials or secrets, to {destination}");
             self.exfiltrate(ctx, "secrets.exfiltrate.upload", &destination, reason, span);
         }
         if self.consumed == 0 {
@@ -674,8 +688,8 @@ impl<'c> Walk<'c> {
     }
 
     fn exfiltrate(&mut self, ctx: &Ctx, rule: &str, to: &str, reason: String, span: Span) {
-        let target =
-            Target::new(TargetKind::Remote, to).with_sensitivity(airlock_model::Sensitivity::Protected);
+        let target = Target::new(TargetKind::Remote, to)
+            .with_sensitivity(airlock_model::Sensitivity::Protected);
         self.emit(
             ctx,
             rule,
@@ -698,7 +712,15 @@ impl<'c> Walk<'c> {
             "shows {} to the agent, which puts the secret into its context and transcripts",
             source.what
         );
-        self.simple_effect(ctx, "secrets.show", EffectKind::Read, Risk::High, target, reason, span);
+        self.simple_effect(
+            ctx,
+            "secrets.show",
+            EffectKind::Read,
+            Risk::High,
+            target,
+            reason,
+            span,
+        );
     }
 
     /// TLS, signature or checksum verification switched off.
@@ -1507,10 +1529,15 @@ impl<'c> Walk<'c> {
 
     // ----- pipelines -------------------------------------------------------
 
-    /// What `stmt` prints into the next element of a pipeline.
     /// What a whole statement prints: a pipeline's last element, the
     /// secret part of a sequence, or its last part.
-    fn stmt_producer(&self, stmt: &Stmt, state: &ShellState, input: &Input, depth: usize) -> Producer {
+    fn stmt_producer(
+        &self,
+        stmt: &Stmt,
+        state: &ShellState,
+        input: &Input,
+        depth: usize,
+    ) -> Producer {
         match stmt {
             Stmt::Simple(_) => self.producer(stmt, state, input, depth),
             Stmt::Pipeline(parts) => {
@@ -1733,6 +1760,7 @@ impl<'c> Walk<'c> {
 
     // ----- rule tables -------------------------------------------------------
 
+    #[allow(clippy::too_many_arguments)]
     fn dispatch(
         &mut self,
         name: &str,
@@ -1772,6 +1800,11 @@ impl<'c> Walk<'c> {
         };
         let grammar = index.grammar_for(known);
         let inv = crate::grammar::read(grammar, known, words);
+        if grammar.has_subcommands && subcommand_is_dynamic(grammar, &inv) {
+            let reason = format!("the subcommand of {name} is only known at run time");
+            self.unknown(ctx, "shell.dynamic-subcommand", reason, span);
+            return;
+        }
         let rule = index
             .rules_for(known)
             .iter()
@@ -1819,6 +1852,37 @@ impl<'c> Walk<'c> {
                     max_tier(state.env_hint, self.cfg().environments.tier_of(&ws.text));
             }
         }
+    }
+}
+
+/// Whether the word where a subcommand belongs (`git $X`, `terraform state
+/// $X`) is only known at run time: the grammar then takes it as a
+/// positional and the verb stays unknown.
+fn subcommand_is_dynamic(
+    grammar: &crate::grammar::Grammar,
+    inv: &crate::grammar::Invocation,
+) -> bool {
+    let Some(&first_positional) = inv.positionals.first() else {
+        return false;
+    };
+    if !inv.words.get(first_positional).is_some_and(|w| w.dynamic) {
+        return false;
+    }
+    let word_of = |sub: &str| {
+        inv.words
+            .iter()
+            .enumerate()
+            .skip(1)
+            .find(|(_, w)| !w.dynamic && w.text == sub)
+            .map(|(at, _)| at)
+    };
+    match inv.subcommands.as_slice() {
+        [] => true,
+        [first] => {
+            word_of(first).is_none_or(|at| first_positional < at)
+                || grammar.nested.contains(&first.as_str())
+        }
+        [_, second, ..] => word_of(second).is_none_or(|at| first_positional < at),
     }
 }
 
@@ -1911,6 +1975,71 @@ fn track_secret_variable(
     }
 }
 
+/// `words` with every variable whose value was assigned statically earlier
+/// in the line filled in, or `None` when no word changes. Words whose
+/// value would be split or globbed, or that hold substitutions, stay.
+fn expand_static_variables(words: &[Word], state: &ShellState) -> Option<Vec<Word>> {
+    if state.vars.is_empty() || !words.iter().any(|w| w.dynamic) {
+        return None;
+    }
+    let mut changed = false;
+    let mut out = Vec::with_capacity(words.len());
+    for word in words {
+        match expand_word(word, state) {
+            Some(expanded) => {
+                changed = true;
+                out.push(expanded);
+            }
+            None => out.push(word.clone()),
+        }
+    }
+    changed.then_some(out)
+}
+
+fn expand_word(word: &Word, state: &ShellState) -> Option<Word> {
+    if !word.dynamic || has_substitution(&word.text) {
+        return None;
+    }
+    let text = word.text.as_str();
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('$') {
+        out.push_str(rest.get(..at)?);
+        let after = rest.get(at + 1..)?;
+        let (braced, body) = match after.strip_prefix('{') {
+            Some(body) => (true, body),
+            None => (false, after),
+        };
+        let len = body
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(body.len());
+        let name = body.get(..len)?;
+        if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
+            return None;
+        }
+        let mut tail = body.get(len..)?;
+        if braced {
+            tail = tail.strip_prefix('}')?;
+        }
+        let value = state.vars.get(name)?.as_deref()?;
+        if value.is_empty()
+            || value
+                .chars()
+                .any(|c| c.is_whitespace() || matches!(c, '*' | '?' | '[' | '$' | '`'))
+        {
+            return None;
+        }
+        out.push_str(value);
+        rest = tail;
+    }
+    out.push_str(rest);
+    Some(Word {
+        text: out,
+        span: word.span,
+        dynamic: false,
+    })
+}
+
 /// The code a shell (`bash -c CODE`) or `eval` runs, when it is literal.
 fn inner_code(name: &str, words: &[Word]) -> Option<String> {
     if name == "eval" {
@@ -1957,7 +2086,9 @@ fn fetches_remote_code(text: &str) -> bool {
         && FETCHERS.iter().any(|fetcher| {
             text.match_indices(fetcher).any(|(at, _)| {
                 let before = text.get(..at).and_then(|b| b.chars().last());
-                let after = text.get(at + fetcher.len()..).and_then(|a| a.chars().next());
+                let after = text
+                    .get(at + fetcher.len()..)
+                    .and_then(|a| a.chars().next());
                 matches!(before, Some('(' | ' ' | '`' | '|' | ';' | '/'))
                     && matches!(after, Some(' ' | '\t'))
             })

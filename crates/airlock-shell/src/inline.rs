@@ -90,7 +90,9 @@ const SECRET_MARKERS: &[&str] = &[
 /// Whether `code` reads credentials and talks to the network.
 fn exfiltration(code: &str) -> Option<String> {
     let api = NETWORK_APIS.iter().find(|api| code.contains(*api))?;
-    let secret = SECRET_MARKERS.iter().find(|marker| code.contains(*marker))?;
+    let secret = SECRET_MARKERS
+        .iter()
+        .find(|marker| code.contains(*marker))?;
     Some(format!(
         "the inline code reads `{secret}` and sends data over the network (`{}`)",
         api.trim_end_matches(['(', '.'])

@@ -7,6 +7,9 @@ pub mod classify;
 pub mod eval;
 pub mod explain;
 pub mod hook;
+pub mod keys;
+pub mod policy;
+pub mod verify;
 
 use std::path::{Path, PathBuf};
 

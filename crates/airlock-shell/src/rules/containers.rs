@@ -12,47 +12,168 @@ use crate::syntax::Word;
 
 pub const ENGINES: &[&str] = &["docker", "podman", "nerdctl"];
 pub const COMPOSE: &[&str] = &["docker-compose", "podman-compose"];
-const ALL: &[&str] = &["docker", "podman", "nerdctl", "docker-compose", "podman-compose"];
+const ALL: &[&str] = &[
+    "docker",
+    "podman",
+    "nerdctl",
+    "docker-compose",
+    "podman-compose",
+];
 
 pub static GRAMMARS: &[Grammar] = &[
     Grammar {
         programs: ENGINES,
         global_value_options: &[
-            "-H", "--host", "-c", "--context", "--config", "-l", "--log-level", "--tlscacert",
-            "--tlscert", "--tlskey", "--connection", "--url", "--identity", "--root",
-            "--runroot", "--namespace", "-n", "--address", "-a",
+            "-H",
+            "--host",
+            "-c",
+            "--context",
+            "--config",
+            "-l",
+            "--log-level",
+            "--tlscacert",
+            "--tlscert",
+            "--tlskey",
+            "--connection",
+            "--url",
+            "--identity",
+            "--root",
+            "--runroot",
+            "--namespace",
+            "-n",
+            "--address",
+            "-a",
         ],
         has_subcommands: true,
         nested: &[
-            "container", "image", "volume", "network", "system", "builder", "buildx", "context",
-            "swarm", "service", "stack", "node", "secret", "config", "plugin", "manifest", "pod",
-            "machine", "trust",
+            "container",
+            "image",
+            "volume",
+            "network",
+            "system",
+            "builder",
+            "buildx",
+            "context",
+            "swarm",
+            "service",
+            "stack",
+            "node",
+            "secret",
+            "config",
+            "plugin",
+            "manifest",
+            "pod",
+            "machine",
+            "trust",
         ],
         value_options: &[
-            "-v", "--volume", "-e", "--env", "--env-file", "--name", "-w", "--workdir",
-            "--entrypoint", "--network", "--net", "-u", "--user", "-p", "--publish", "--mount",
-            "--platform", "--label", "--build-arg", "--target", "--cache-from", "--cache-to",
-            "--pid", "--ipc", "--uts", "--userns", "--cgroupns", "--cap-add", "--cap-drop",
-            "--security-opt", "--device", "--memory", "-m", "--cpus", "--restart", "--hostname",
-            "--add-host", "--filter", "--format", "--since", "--until", "--tail", "-n", "--time",
-            "--volumes-from", "--log-driver", "--log-opt", "--gpus", "--shm-size", "--ulimit",
-            "--dns", "--expose", "--link", "--output", "-o", "--file", "--tag", "--progress",
-            "--secret", "--ssh", "--detach-keys", "--rmi", "--timeout", "--signal", "-s",
+            "-v",
+            "--volume",
+            "-e",
+            "--env",
+            "--env-file",
+            "--name",
+            "-w",
+            "--workdir",
+            "--entrypoint",
+            "--network",
+            "--net",
+            "-u",
+            "--user",
+            "-p",
+            "--publish",
+            "--mount",
+            "--platform",
+            "--label",
+            "--build-arg",
+            "--target",
+            "--cache-from",
+            "--cache-to",
+            "--pid",
+            "--ipc",
+            "--uts",
+            "--userns",
+            "--cgroupns",
+            "--cap-add",
+            "--cap-drop",
+            "--security-opt",
+            "--device",
+            "--memory",
+            "-m",
+            "--cpus",
+            "--restart",
+            "--hostname",
+            "--add-host",
+            "--filter",
+            "--format",
+            "--since",
+            "--until",
+            "--tail",
+            "-n",
+            "--time",
+            "--volumes-from",
+            "--log-driver",
+            "--log-opt",
+            "--gpus",
+            "--shm-size",
+            "--ulimit",
+            "--dns",
+            "--expose",
+            "--link",
+            "--output",
+            "-o",
+            "--file",
+            "--tag",
+            "--progress",
+            "--secret",
+            "--ssh",
+            "--detach-keys",
+            "--rmi",
+            "--timeout",
+            "--signal",
+            "-s",
         ],
         single_dash_long: false,
     },
     Grammar {
         programs: COMPOSE,
         global_value_options: &[
-            "-f", "--file", "-p", "--project-name", "--profile", "--env-file",
-            "--project-directory", "-H", "--host", "-c", "--context", "--ansi", "--progress",
+            "-f",
+            "--file",
+            "-p",
+            "--project-name",
+            "--profile",
+            "--env-file",
+            "--project-directory",
+            "-H",
+            "--host",
+            "-c",
+            "--context",
+            "--ansi",
+            "--progress",
         ],
         has_subcommands: true,
         nested: &[],
         value_options: &[
-            "--rmi", "-t", "--timeout", "-e", "--env", "-u", "--user", "-w", "--workdir",
-            "--scale", "--tail", "--index", "--entrypoint", "--name", "-p", "--publish",
-            "--pull", "--profile", "--format",
+            "--rmi",
+            "-t",
+            "--timeout",
+            "-e",
+            "--env",
+            "-u",
+            "--user",
+            "-w",
+            "--workdir",
+            "--scale",
+            "--tail",
+            "--index",
+            "--entrypoint",
+            "--name",
+            "-p",
+            "--publish",
+            "--pull",
+            "--profile",
+            "--format",
         ],
         single_dash_long: false,
     },
@@ -60,8 +181,19 @@ pub static GRAMMARS: &[Grammar] = &[
 
 /// Global options of `docker compose` that take a value.
 const COMPOSE_VALUE_OPTIONS: &[&str] = &[
-    "-f", "--file", "-p", "--project-name", "--profile", "--env-file", "--project-directory",
-    "--ansi", "--progress", "--parallel", "--rmi", "-t", "--timeout",
+    "-f",
+    "--file",
+    "-p",
+    "--project-name",
+    "--profile",
+    "--env-file",
+    "--project-directory",
+    "--ansi",
+    "--progress",
+    "--parallel",
+    "--rmi",
+    "-t",
+    "--timeout",
 ];
 
 /// A compose command read from its words: the verb and the options after it.
@@ -131,7 +263,18 @@ fn compose_reads(inv: &Invocation) -> bool {
     compose_view(inv).is_some_and(|v| {
         matches!(
             v.verb,
-            None | Some("ps" | "logs" | "config" | "ls" | "images" | "top" | "version" | "port" | "events" | "convert" | "stats")
+            None | Some(
+                "ps" | "logs"
+                    | "config"
+                    | "ls"
+                    | "images"
+                    | "top"
+                    | "version"
+                    | "port"
+                    | "events"
+                    | "convert"
+                    | "stats"
+            )
         )
     })
 }
@@ -142,7 +285,10 @@ fn verb(inv: &Invocation) -> (Option<&str>, Option<&str>) {
 }
 
 fn is_container_remove(inv: &Invocation) -> bool {
-    matches!(verb(inv), (Some("rm"), _) | (Some("container" | "pod"), Some("rm")))
+    matches!(
+        verb(inv),
+        (Some("rm"), _) | (Some("container" | "pod"), Some("rm"))
+    )
 }
 
 fn is_image_remove(inv: &Invocation) -> bool {
@@ -161,16 +307,44 @@ fn sensitive_mount_source(source: &str) -> bool {
     let source = source.trim_end_matches('/');
     source.is_empty()
         || [
-            "/etc", "/root", "/var/run/docker.sock", "/run/docker.sock", "/run/containerd",
-            "/var/run", "/proc", "/sys", "/dev", "/boot", "/usr", "/bin", "/sbin", "/lib",
-            "/var/lib/docker", "/var/lib/kubelet", "/home", "~", "$HOME", "${HOME}",
+            "/etc",
+            "/root",
+            "/var/run/docker.sock",
+            "/run/docker.sock",
+            "/run/containerd",
+            "/var/run",
+            "/proc",
+            "/sys",
+            "/dev",
+            "/boot",
+            "/usr",
+            "/bin",
+            "/sbin",
+            "/lib",
+            "/var/lib/docker",
+            "/var/lib/kubelet",
+            "/home",
+            "~",
+            "$HOME",
+            "${HOME}",
             "/run/podman/podman.sock",
         ]
         .iter()
-        .any(|p| source == *p || (source.starts_with(p) && source.get(p.len()..).is_some_and(|r| r.starts_with('/'))))
-        || ["/.ssh", "/.aws", "/.kube", "/.gnupg", "/.docker", "/.config/gcloud"]
-            .iter()
-            .any(|p| source.contains(p))
+        .any(|p| {
+            source == *p
+                || (source.starts_with(p)
+                    && source.get(p.len()..).is_some_and(|r| r.starts_with('/')))
+        })
+        || [
+            "/.ssh",
+            "/.aws",
+            "/.kube",
+            "/.gnupg",
+            "/.docker",
+            "/.config/gcloud",
+        ]
+        .iter()
+        .any(|p| source.contains(p))
 }
 
 /// What makes a container reach the host, or `None`.
@@ -186,12 +360,29 @@ fn host_access(inv: &Invocation) -> Option<String> {
             "--cap-add" => {
                 let cap = value.to_ascii_uppercase();
                 let cap = cap.trim_start_matches("CAP_");
-                matches!(cap, "ALL" | "SYS_ADMIN" | "SYS_PTRACE" | "SYS_MODULE" | "DAC_READ_SEARCH" | "SYS_RAWIO" | "NET_ADMIN" | "BPF")
+                matches!(
+                    cap,
+                    "ALL"
+                        | "SYS_ADMIN"
+                        | "SYS_PTRACE"
+                        | "SYS_MODULE"
+                        | "DAC_READ_SEARCH"
+                        | "SYS_RAWIO"
+                        | "NET_ADMIN"
+                        | "BPF"
+                )
             }
             "--security-opt" => {
-                value.contains("unconfined") || value.contains("label=disable") || value.contains("label:disable")
+                value.contains("unconfined")
+                    || value.contains("label=disable")
+                    || value.contains("label:disable")
             }
-            "--device" => value.starts_with("/dev/sd") || value.starts_with("/dev/nvme") || value.starts_with("/dev/mem") || value.starts_with("/dev/kmsg"),
+            "--device" => {
+                value.starts_with("/dev/sd")
+                    || value.starts_with("/dev/nvme")
+                    || value.starts_with("/dev/mem")
+                    || value.starts_with("/dev/kmsg")
+            }
             "-v" | "--volume" => {
                 let source = value.split(':').next().unwrap_or(value);
                 (source.starts_with('/') || source.starts_with('~') || source.starts_with('$'))
@@ -223,7 +414,9 @@ fn removal_operands(inv: &Invocation) -> Vec<&Word> {
     let mut operands = Vec::new();
     for word in inv.words.iter().skip(1) {
         if seen < depth {
-            if !word.text.starts_with('-') && inv.subcommands.get(seen).is_some_and(|s| *s == word.text) {
+            if !word.text.starts_with('-')
+                && inv.subcommands.get(seen).is_some_and(|s| *s == word.text)
+            {
                 seen += 1;
             }
             continue;
@@ -239,7 +432,11 @@ fn has_letter_flag(inv: &Invocation, short: char, long: &str) -> bool {
     inv.words.iter().skip(1).any(|w| {
         let t = w.text.as_str();
         t == long
-            || (t.starts_with('-') && !t.starts_with("--") && t.get(1..).is_some_and(|l| l.contains(short) && l.chars().all(|c| c.is_ascii_alphabetic())))
+            || (t.starts_with('-')
+                && !t.starts_with("--")
+                && t.get(1..).is_some_and(|l| {
+                    l.contains(short) && l.chars().all(|c| c.is_ascii_alphabetic())
+                }))
     })
 }
 
@@ -258,7 +455,15 @@ fn engine_place(inv: &Invocation, scene: &Scene) -> (String, Option<EnvTier>) {
     (place, tier)
 }
 
-fn finish(inv: &Invocation, scene: &Scene, kind: EffectKind, risk: Risk, reversibility: Reversibility, reason: String, what: String) -> Outcome {
+fn finish(
+    inv: &Invocation,
+    scene: &Scene,
+    kind: EffectKind,
+    risk: Risk,
+    reversibility: Reversibility,
+    reason: String,
+    what: String,
+) -> Outcome {
     let (place, tier) = engine_place(inv, scene);
     let mut target = Target::new(TargetKind::Resource, format!("{what} on {place}"));
     if kind != EffectKind::Read {
@@ -279,15 +484,122 @@ fn finish(inv: &Invocation, scene: &Scene, kind: EffectKind, risk: Risk, reversi
 /// The row's own effect, on the engine the command points at.
 fn on_engine(rule: &Rule, inv: &Invocation, scene: &Scene) -> Outcome {
     let what = super::command_target(inv).name;
-    finish(inv, scene, rule.kind, rule.risk, rule.reversibility, rule.reason.to_string(), what)
+    finish(
+        inv,
+        scene,
+        rule.kind,
+        rule.risk,
+        rule.reversibility,
+        rule.reason.to_string(),
+        what,
+    )
+}
+
+/// Options of `compose exec`/`compose run` that take a value.
+const COMPOSE_RUN_VALUE_OPTIONS: &[&str] = &[
+    "-e",
+    "--env",
+    "-u",
+    "--user",
+    "-w",
+    "--workdir",
+    "--index",
+    "--entrypoint",
+    "--name",
+    "-p",
+    "--publish",
+    "-v",
+    "--volume",
+    "-l",
+    "--label",
+    "--env-file",
+    "--pull",
+    "--cap-add",
+    "--cap-drop",
+];
+
+/// A compose command; `compose exec SERVICE CMD…` and `compose run SERVICE
+/// CMD…` hand the command inside the container to the shell analysis.
+fn compose(rule: &Rule, inv: &Invocation, scene: &Scene) -> Outcome {
+    let mut out = on_engine(rule, inv, scene);
+    let Some(view) = compose_view(inv) else {
+        return out;
+    };
+    let Some(verb @ ("exec" | "run")) = view.verb else {
+        return out;
+    };
+    let start = if COMPOSE.contains(&inv.program.as_str()) {
+        1
+    } else {
+        inv.words
+            .iter()
+            .position(|w| w.text == "compose")
+            .map_or(1, |i| i + 1)
+    };
+    let Some(verb_at) = inv
+        .words
+        .iter()
+        .enumerate()
+        .skip(start)
+        .find(|(_, w)| w.text == verb)
+        .map(|(i, _)| i)
+    else {
+        return out;
+    };
+    let mut index = verb_at + 1;
+    let mut service_seen = false;
+    while let Some(word) = inv.words.get(index) {
+        let text = word.text.as_str();
+        if text == "--" && !service_seen {
+            index += 1;
+            continue;
+        }
+        if text.starts_with('-') && !word.dynamic && !service_seen {
+            if COMPOSE_RUN_VALUE_OPTIONS.contains(&text) {
+                index += 1;
+            }
+            index += 1;
+            continue;
+        }
+        if !service_seen {
+            service_seen = true;
+            index += 1;
+            continue;
+        }
+        break;
+    }
+    let command: Vec<Word> = inv.words.get(index..).unwrap_or(&[]).to_vec();
+    if !command.is_empty() {
+        out.nested.push(super::Nested {
+            words: command,
+            via: format!("compose {verb}"),
+        });
+    }
+    out
 }
 
 /// `docker run`: host access is privilege; otherwise an ordinary run.
 fn run(rule: &Rule, inv: &Invocation, scene: &Scene) -> Outcome {
     let what = super::command_target(inv).name;
     match host_access(inv) {
-        Some(reason) => finish(inv, scene, EffectKind::Privilege, Risk::High, Reversibility::Unknown, reason, what),
-        None => finish(inv, scene, rule.kind, rule.risk, rule.reversibility, rule.reason.to_string(), what),
+        Some(reason) => finish(
+            inv,
+            scene,
+            EffectKind::Privilege,
+            Risk::High,
+            Reversibility::Unknown,
+            reason,
+            what,
+        ),
+        None => finish(
+            inv,
+            scene,
+            rule.kind,
+            rule.risk,
+            rule.reversibility,
+            rule.reason.to_string(),
+            what,
+        ),
     }
 }
 
@@ -299,40 +611,86 @@ fn remove(rule: &Rule, inv: &Invocation, scene: &Scene) -> Outcome {
     let volumes = !images && has_letter_flag(inv, 'v', "--volumes");
     let dynamic = operands.iter().any(|w| w.dynamic) || inv.has_any(&["-a", "--all"]);
     let names: Vec<&str> = operands.iter().map(|w| w.text.as_str()).collect();
-    let what = if names.is_empty() { "containers".to_string() } else { names.join(" ") };
+    let what = if names.is_empty() {
+        "containers".to_string()
+    } else {
+        names.join(" ")
+    };
     let (risk, reason) = if images {
         match (forced, dynamic || names.len() > 1) {
-            (true, _) => (Risk::Medium, format!("force-removes images {what}, even ones containers use")),
+            (true, _) => (
+                Risk::Medium,
+                format!("force-removes images {what}, even ones containers use"),
+            ),
             (false, true) => (Risk::Medium, format!("removes images {what}")),
             (false, false) => (Risk::Low, format!("removes the image {what}")),
         }
     } else if forced && (dynamic || names.len() > 1) {
-        (Risk::High, format!("force-removes running containers {what} and their data"))
+        (
+            Risk::High,
+            format!("force-removes running containers {what} and their data"),
+        )
     } else if dynamic {
-        (Risk::High, format!("removes containers known only at run time ({what})"))
+        (
+            Risk::High,
+            format!("removes containers known only at run time ({what})"),
+        )
     } else if volumes {
         (Risk::Medium, format!("removes {what} with its volumes"))
     } else {
         (Risk::Low, format!("removes the container {what}"))
     };
-    finish(inv, scene, rule.kind, risk, rule.reversibility, reason, what)
+    finish(
+        inv,
+        scene,
+        rule.kind,
+        risk,
+        rule.reversibility,
+        reason,
+        what,
+    )
 }
 
 fn prune_kind(inv: &Invocation) -> Option<(Risk, &'static str)> {
     let all = has_letter_flag(inv, 'a', "--all");
     let volumes = inv.has("--volumes");
     match verb(inv) {
-        (Some("system"), Some("prune")) if volumes => Some((Risk::High, "deletes all unused containers, images, networks and volumes with their data")),
-        (Some("system"), Some("prune")) if all => Some((Risk::High, "deletes all stopped containers and every unused image")),
-        (Some("system"), Some("prune")) => Some((Risk::Medium, "deletes stopped containers, dangling images and unused networks")),
-        (Some("system"), Some("reset")) => Some((Risk::High, "deletes every container, image, volume and network (system reset)")),
-        (Some("volume"), Some("prune" | "rm")) | (Some("volume"), Some("remove")) => Some((Risk::High, "deletes volumes and the data in them")),
-        (Some("container"), Some("prune")) => Some((Risk::Medium, "deletes every stopped container")),
-        (Some("image"), Some("prune")) if all => Some((Risk::Medium, "deletes every image no container uses")),
+        (Some("system"), Some("prune")) if volumes => Some((
+            Risk::High,
+            "deletes all unused containers, images, networks and volumes with their data",
+        )),
+        (Some("system"), Some("prune")) if all => Some((
+            Risk::High,
+            "deletes all stopped containers and every unused image",
+        )),
+        (Some("system"), Some("prune")) => Some((
+            Risk::Medium,
+            "deletes stopped containers, dangling images and unused networks",
+        )),
+        (Some("system"), Some("reset")) => Some((
+            Risk::High,
+            "deletes every container, image, volume and network (system reset)",
+        )),
+        (Some("volume"), Some("prune" | "rm")) | (Some("volume"), Some("remove")) => {
+            Some((Risk::High, "deletes volumes and the data in them"))
+        }
+        (Some("container"), Some("prune")) => {
+            Some((Risk::Medium, "deletes every stopped container"))
+        }
+        (Some("image"), Some("prune")) if all => {
+            Some((Risk::Medium, "deletes every image no container uses"))
+        }
         (Some("network"), Some("prune")) => Some((Risk::Medium, "deletes every unused network")),
         (Some("pod"), Some("prune")) => Some((Risk::Medium, "deletes every stopped pod")),
-        (Some("swarm"), Some("leave")) if inv.has_any(&["-f", "--force"]) => Some((Risk::High, "forces this node out of the swarm")),
-        (Some("service" | "stack" | "node" | "secret" | "config"), Some("rm" | "remove")) => Some((Risk::High, "deletes swarm services, stacks, nodes or secrets")),
+        (Some("swarm"), Some("leave")) if inv.has_any(&["-f", "--force"]) => {
+            Some((Risk::High, "forces this node out of the swarm"))
+        }
+        (Some("service" | "stack" | "node" | "secret" | "config"), Some("rm" | "remove")) => {
+            Some((
+                Risk::High,
+                "deletes swarm services, stacks, nodes or secrets",
+            ))
+        }
         (Some("machine"), Some("rm")) => Some((Risk::Medium, "deletes a virtual machine")),
         _ => None,
     }
@@ -341,14 +699,28 @@ fn prune_kind(inv: &Invocation) -> Option<(Risk, &'static str)> {
 fn prune(rule: &Rule, inv: &Invocation, scene: &Scene) -> Outcome {
     let (risk, reason) = prune_kind(inv).unwrap_or((rule.risk, rule.reason));
     let what = super::command_target(inv).name;
-    finish(inv, scene, rule.kind, risk, rule.reversibility, reason.to_string(), what)
+    finish(
+        inv,
+        scene,
+        rule.kind,
+        risk,
+        rule.reversibility,
+        reason.to_string(),
+        what,
+    )
 }
 
 /// `docker push`: the image's name or tag can name an environment.
 fn push(rule: &Rule, inv: &Invocation, scene: &Scene) -> Outcome {
-    let image = inv.positional(0).map(|w| w.text.clone()).unwrap_or_default();
+    let image = inv
+        .positional(0)
+        .map(|w| w.text.clone())
+        .unwrap_or_default();
     let mut out = on_engine(rule, inv, scene);
-    if let (Some(draft), Some(tier)) = (out.drafts.first_mut(), scene.cfg.environments.tier_of(&image)) {
+    if let (Some(draft), Some(tier)) = (
+        out.drafts.first_mut(),
+        scene.cfg.environments.tier_of(&image),
+    ) {
         draft.target.environment = draft.target.environment.max(tier);
         draft.target.name = image;
     }
@@ -356,8 +728,25 @@ fn push(rule: &Rule, inv: &Invocation, scene: &Scene) -> Outcome {
 }
 
 const READ_VERBS: &[&str] = &[
-    "ps", "images", "logs", "inspect", "stats", "top", "version", "info", "history", "diff",
-    "port", "events", "search", "ls", "list", "df", "show", "healthcheck", "wait",
+    "ps",
+    "images",
+    "logs",
+    "inspect",
+    "stats",
+    "top",
+    "version",
+    "info",
+    "history",
+    "diff",
+    "port",
+    "events",
+    "search",
+    "ls",
+    "list",
+    "df",
+    "show",
+    "healthcheck",
+    "wait",
 ];
 
 fn engine_reads(inv: &Invocation) -> bool {
@@ -371,8 +760,25 @@ fn engine_reads(inv: &Invocation) -> bool {
 }
 
 pub const GROUPS: &[&str] = &[
-    "container", "image", "volume", "network", "system", "builder", "buildx", "context", "swarm",
-    "service", "stack", "node", "secret", "config", "plugin", "manifest", "pod", "machine", "trust",
+    "container",
+    "image",
+    "volume",
+    "network",
+    "system",
+    "builder",
+    "buildx",
+    "context",
+    "swarm",
+    "service",
+    "stack",
+    "node",
+    "secret",
+    "config",
+    "plugin",
+    "manifest",
+    "pod",
+    "machine",
+    "trust",
 ];
 
 pub static RULES: &[Rule] = &[
@@ -419,7 +825,7 @@ pub static RULES: &[Rule] = &[
         kind: EffectKind::Execute,
         risk: Risk::Low,
         reversibility: Reversibility::Reversible,
-        assess: Assess::Custom(on_engine),
+        assess: Assess::Custom(compose),
         reason: "builds, starts or stops the compose project's services",
         blocks: &["docker --context prod compose up -d"],
         allows: &["docker compose up -d --build", "docker-compose run --rm api pytest", "docker compose restart worker", "docker compose -p shop down"],
@@ -517,14 +923,22 @@ mod tests {
     #[test]
     fn production_context_makes_changes_production() {
         let c = ShellClassifier::default();
-        assert!(classification_blocked(&c.classify("docker --context prod-swarm stop api")));
-        assert!(!classification_blocked(&c.classify("docker --context prod-swarm logs api")));
+        assert!(classification_blocked(
+            &c.classify("docker --context prod-swarm stop api")
+        ));
+        assert!(!classification_blocked(
+            &c.classify("docker --context prod-swarm logs api")
+        ));
     }
 
     #[test]
     fn compose_global_file_option_does_not_hide_the_verb() {
         let c = ShellClassifier::default();
-        assert!(classification_blocked(&c.classify("docker compose --file deploy/compose.yml down --volumes")));
-        assert!(!classification_blocked(&c.classify("docker compose --file deploy/compose.yml down")));
+        assert!(classification_blocked(&c.classify(
+            "docker compose --file deploy/compose.yml down --volumes"
+        )));
+        assert!(!classification_blocked(
+            &c.classify("docker compose --file deploy/compose.yml down")
+        ));
     }
 }

@@ -30,25 +30,112 @@ use crate::syntax::Word;
 const MAX_SQL_FILE_BYTES: u64 = 1024 * 1024;
 
 const PSQL_OPTIONS: &[&str] = &[
-    "-c", "--command", "-f", "--file", "-d", "--dbname", "-h", "--host", "-p", "--port", "-U",
-    "--username", "-v", "--set", "--variable", "-o", "--output", "-L", "--log-file", "-P",
-    "--pset", "-F", "--field-separator", "-R", "--record-separator", "-T", "--table-attr",
+    "-c",
+    "--command",
+    "-f",
+    "--file",
+    "-d",
+    "--dbname",
+    "-h",
+    "--host",
+    "-p",
+    "--port",
+    "-U",
+    "--username",
+    "-v",
+    "--set",
+    "--variable",
+    "-o",
+    "--output",
+    "-L",
+    "--log-file",
+    "-P",
+    "--pset",
+    "-F",
+    "--field-separator",
+    "-R",
+    "--record-separator",
+    "-T",
+    "--table-attr",
 ];
 
 const MYSQL_OPTIONS: &[&str] = &[
-    "-e", "--execute", "-D", "--database", "-h", "--host", "-P", "--port", "-u", "--user", "-S",
-    "--socket", "--password", "--default-character-set", "--ssl-ca", "--ssl-cert", "--ssl-key",
-    "--login-path", "--defaults-file",
+    "-e",
+    "--execute",
+    "-D",
+    "--database",
+    "-h",
+    "--host",
+    "-P",
+    "--port",
+    "-u",
+    "--user",
+    "-S",
+    "--socket",
+    "--password",
+    "--default-character-set",
+    "--ssl-ca",
+    "--ssl-cert",
+    "--ssl-key",
+    "--login-path",
+    "--defaults-file",
 ];
 
 const ADMIN_OPTIONS: &[&str] = &[
-    "-d", "--dbname", "-h", "--host", "-p", "--port", "-U", "--username", "-f", "--file", "-n",
-    "--schema", "-t", "--table", "-j", "--jobs", "-F", "--format", "-I", "--index", "-P",
-    "--function", "-T", "--trigger", "-L", "--use-list", "-N", "--exclude-schema", "-S",
-    "--superuser", "--role", "-u", "--user", "-D", "--database", "-e", "--maintenance-db",
-    "--template", "-O", "--owner", "-E", "--encoding", "-c", "--connection-limit", "--db",
-    "--collection", "--uri", "--archive", "--nsInclude", "--nsExclude", "--authenticationDatabase",
-    "--password", "--out", "-o",
+    "-d",
+    "--dbname",
+    "-h",
+    "--host",
+    "-p",
+    "--port",
+    "-U",
+    "--username",
+    "-f",
+    "--file",
+    "-n",
+    "--schema",
+    "-t",
+    "--table",
+    "-j",
+    "--jobs",
+    "-F",
+    "--format",
+    "-I",
+    "--index",
+    "-P",
+    "--function",
+    "-T",
+    "--trigger",
+    "-L",
+    "--use-list",
+    "-N",
+    "--exclude-schema",
+    "-S",
+    "--superuser",
+    "--role",
+    "-u",
+    "--user",
+    "-D",
+    "--database",
+    "-e",
+    "--maintenance-db",
+    "--template",
+    "-O",
+    "--owner",
+    "-E",
+    "--encoding",
+    "-c",
+    "--connection-limit",
+    "--db",
+    "--collection",
+    "--uri",
+    "--archive",
+    "--nsInclude",
+    "--nsExclude",
+    "--authenticationDatabase",
+    "--password",
+    "--out",
+    "-o",
 ];
 
 pub static GRAMMARS: &[Grammar] = &[
@@ -58,21 +145,47 @@ pub static GRAMMARS: &[Grammar] = &[
         ..Grammar::PLAIN
     },
     Grammar {
-        programs: &["mysql", "mariadb", "mysqladmin", "mysqldump", "mariadb-dump"],
+        programs: &[
+            "mysql",
+            "mariadb",
+            "mysqladmin",
+            "mysqldump",
+            "mariadb-dump",
+        ],
         value_options: MYSQL_OPTIONS,
         ..Grammar::PLAIN
     },
     Grammar {
         programs: &["sqlite3", "duckdb"],
-        value_options: &["-cmd", "-c", "-separator", "-nullvalue", "-newline", "-init", "-s"],
+        value_options: &[
+            "-cmd",
+            "-c",
+            "-separator",
+            "-nullvalue",
+            "-newline",
+            "-init",
+            "-s",
+        ],
         single_dash_long: true,
         ..Grammar::PLAIN
     },
     Grammar {
         programs: &["clickhouse-client"],
         value_options: &[
-            "-q", "--query", "-h", "--host", "--port", "-u", "--user", "--password", "-d",
-            "--database", "--format", "--queries-file", "--config-file", "-C",
+            "-q",
+            "--query",
+            "-h",
+            "--host",
+            "--port",
+            "-u",
+            "--user",
+            "--password",
+            "-d",
+            "--database",
+            "--format",
+            "--queries-file",
+            "--config-file",
+            "-C",
         ],
         ..Grammar::PLAIN
     },
@@ -80,8 +193,20 @@ pub static GRAMMARS: &[Grammar] = &[
         programs: &["clickhouse"],
         has_subcommands: true,
         value_options: &[
-            "-q", "--query", "-h", "--host", "--port", "-u", "--user", "--password", "-d",
-            "--database", "--format", "--queries-file", "--config-file", "-C",
+            "-q",
+            "--query",
+            "-h",
+            "--host",
+            "--port",
+            "-u",
+            "--user",
+            "--password",
+            "-d",
+            "--database",
+            "--format",
+            "--queries-file",
+            "--config-file",
+            "-C",
         ],
         ..Grammar::PLAIN
     },
@@ -90,25 +215,65 @@ pub static GRAMMARS: &[Grammar] = &[
         has_subcommands: true,
         nested: &["node", "cert", "debug"],
         value_options: &[
-            "-e", "--execute", "-f", "--file", "--url", "--host", "-d", "--database", "-u",
-            "--user", "--certs-dir", "--format", "--port",
+            "-e",
+            "--execute",
+            "-f",
+            "--file",
+            "--url",
+            "--host",
+            "-d",
+            "--database",
+            "-u",
+            "--user",
+            "--certs-dir",
+            "--format",
+            "--port",
         ],
         ..Grammar::PLAIN
     },
     Grammar {
         programs: &["snowsql"],
         value_options: &[
-            "-q", "--query", "-f", "--filename", "-c", "--connection", "-a", "--accountname", "-u",
-            "--username", "-d", "--dbname", "-s", "--schemaname", "-w", "--warehouse", "-r",
-            "--rolename", "-o", "--option", "-D", "--variable",
+            "-q",
+            "--query",
+            "-f",
+            "--filename",
+            "-c",
+            "--connection",
+            "-a",
+            "--accountname",
+            "-u",
+            "--username",
+            "-d",
+            "--dbname",
+            "-s",
+            "--schemaname",
+            "-w",
+            "--warehouse",
+            "-r",
+            "--rolename",
+            "-o",
+            "--option",
+            "-D",
+            "--variable",
         ],
         ..Grammar::PLAIN
     },
     Grammar {
         programs: &["mongosh", "mongo"],
         value_options: &[
-            "--eval", "--host", "--port", "-u", "--username", "-p", "--password",
-            "--authenticationDatabase", "--authenticationMechanism", "-f", "--file", "--tlsCAFile",
+            "--eval",
+            "--host",
+            "--port",
+            "-u",
+            "--username",
+            "-p",
+            "--password",
+            "--authenticationDatabase",
+            "--authenticationMechanism",
+            "-f",
+            "--file",
+            "--tlsCAFile",
             "--tlsCertificateKeyFile",
         ],
         ..Grammar::PLAIN
@@ -116,16 +281,42 @@ pub static GRAMMARS: &[Grammar] = &[
     Grammar {
         programs: &["redis-cli", "valkey-cli"],
         value_options: &[
-            "-h", "-p", "-a", "-n", "-u", "--user", "--pass", "-s", "-r", "-i", "-d", "--pattern",
-            "--count", "--cacert", "--cert", "--key", "--eval", "--rdb", "--functions-rdb",
-            "--sni", "--askpass",
+            "-h",
+            "-p",
+            "-a",
+            "-n",
+            "-u",
+            "--user",
+            "--pass",
+            "-s",
+            "-r",
+            "-i",
+            "-d",
+            "--pattern",
+            "--count",
+            "--cacert",
+            "--cert",
+            "--key",
+            "--eval",
+            "--rdb",
+            "--functions-rdb",
+            "--sni",
+            "--askpass",
         ],
         ..Grammar::PLAIN
     },
     Grammar {
         programs: &[
-            "dropdb", "dropuser", "createdb", "createuser", "pg_restore", "pg_dump", "pg_dumpall",
-            "mongodump", "mongorestore", "pg_isready",
+            "dropdb",
+            "dropuser",
+            "createdb",
+            "createuser",
+            "pg_restore",
+            "pg_dump",
+            "pg_dumpall",
+            "mongodump",
+            "mongorestore",
+            "pg_isready",
         ],
         value_options: ADMIN_OPTIONS,
         ..Grammar::PLAIN
@@ -482,8 +673,20 @@ fn redact_password(value: &str) -> String {
 }
 
 const HOST_OPTIONS: &[&str] = &[
-    "-h", "--host", "-d", "--dbname", "-D", "--database", "--url", "--uri", "-u", "--db",
-    "-c", "--connection", "-a", "--accountname",
+    "-h",
+    "--host",
+    "-d",
+    "--dbname",
+    "-D",
+    "--database",
+    "--url",
+    "--uri",
+    "-u",
+    "--db",
+    "-c",
+    "--connection",
+    "-a",
+    "--accountname",
 ];
 
 /// Where the command points: host and database options, and the positional
@@ -660,7 +863,10 @@ fn sql_client(_rule: &Rule, inv: &Invocation, scene: &Scene) -> Outcome {
     let mut scripts: Vec<(String, Span)> = Vec::new();
     let mut findings: Vec<(Finding, Span)> = Vec::new();
     let span_of = |flag: &crate::grammar::Flag| {
-        inv.words.get(flag.word).map(|w| w.span).unwrap_or(scene.span)
+        inv.words
+            .get(flag.word)
+            .map(|w| w.span)
+            .unwrap_or(scene.span)
     };
     let (sql_options, file_options, db_positionals): (&[&str], &[&str], usize) = match client {
         Client::Postgres if SQL_CLIENTS.contains(&inv.program.as_str()) => {
@@ -710,7 +916,11 @@ fn sql_client(_rule: &Rule, inv: &Invocation, scene: &Scene) -> Outcome {
             )),
         }
     }
-    let positionals = if positional_sql_from.is_some() { 1 } else { db_positionals };
+    let positionals = if positional_sql_from.is_some() {
+        1
+    } else {
+        db_positionals
+    };
     let not_places: &[&str] = match client {
         Client::Snowflake => &["-u"],
         Client::Postgres | Client::ClickHouse => &["-u", "-c"],
@@ -719,11 +929,23 @@ fn sql_client(_rule: &Rule, inv: &Invocation, scene: &Scene) -> Outcome {
     let mut place = place_of(inv, scene, positionals, not_places);
     let mut nested = Vec::new();
     for (text, span) in &scripts {
-        judge_script(client, text, *span, &mut findings, &mut nested, &mut place, scene);
+        judge_script(
+            client,
+            text,
+            *span,
+            &mut findings,
+            &mut nested,
+            &mut place,
+            scene,
+        );
     }
     if findings.is_empty() {
         findings.push((
-            Finding::new(EffectKind::Read, Risk::None, "runs client commands that only display"),
+            Finding::new(
+                EffectKind::Read,
+                Risk::None,
+                "runs client commands that only display",
+            ),
             scene.span,
         ));
     }
@@ -816,11 +1038,10 @@ fn judge_meta(
         .split_once(char::is_whitespace)
         .map(|(c, r)| (c, r.trim()))
         .unwrap_or((body.trim(), ""));
-    let shell = match (client, command) {
-        (Client::Postgres, "!") => true,
-        (Client::Sqlite | Client::DuckDb, "shell" | "system") => true,
-        _ => false,
-    };
+    let shell = matches!(
+        (client, command),
+        (Client::Postgres, "!") | (Client::Sqlite | Client::DuckDb, "shell" | "system")
+    );
     if shell {
         return shell_escape(rest, span, nested);
     }
@@ -952,7 +1173,11 @@ fn judge_statement(statement: &Statement) -> Finding {
             Finding::new(Delete, Risk::High, format!("empties {what} (TRUNCATE)"))
         }
         Statement::Delete(delete) => match &delete.selection {
-            None => Finding::new(Delete, Risk::High, "deletes every row (DELETE without WHERE)"),
+            None => Finding::new(
+                Delete,
+                Risk::High,
+                "deletes every row (DELETE without WHERE)",
+            ),
             Some(filter) if always_true(filter) => Finding::new(
                 Delete,
                 Risk::High,
@@ -964,7 +1189,10 @@ fn judge_statement(statement: &Statement) -> Finding {
             None => Finding::new(
                 Overwrite,
                 Risk::High,
-                format!("overwrites every row of {} (UPDATE without WHERE)", update.table),
+                format!(
+                    "overwrites every row of {} (UPDATE without WHERE)",
+                    update.table
+                ),
             ),
             Some(filter) if always_true(filter) => Finding::new(
                 Overwrite,
@@ -977,7 +1205,8 @@ fn judge_statement(statement: &Statement) -> Finding {
             Some(_) => Finding::new(Write, Risk::Low, "updates the rows a WHERE clause selects"),
         },
         Statement::AlterTable(alter) => {
-            let mut finding = Finding::new(Write, Risk::Low, format!("alters table {}", alter.name));
+            let mut finding =
+                Finding::new(Write, Risk::Low, format!("alters table {}", alter.name));
             for operation in &alter.operations {
                 let risk = match operation {
                     AlterTableOperation::DropColumn { .. }
@@ -1026,7 +1255,10 @@ fn judge_statement(statement: &Statement) -> Finding {
             let text = statement.to_string().to_ascii_uppercase();
             let elevated = text
                 .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
-                .any(|t| matches!(t, "SUPERUSER" | "BYPASSRLS" | "REPLICATION") || t.ends_with("_SUPERUSER"));
+                .any(|t| {
+                    matches!(t, "SUPERUSER" | "BYPASSRLS" | "REPLICATION")
+                        || t.ends_with("_SUPERUSER")
+                });
             if elevated {
                 Finding::new(Privilege, Risk::High, "gives a role superuser-level rights")
             } else {
@@ -1055,9 +1287,11 @@ fn judge_statement(statement: &Statement) -> Finding {
             Risk::High,
             format!("replaces table {} (CREATE OR REPLACE)", create.name),
         ),
-        Statement::Kill { .. } => {
-            Finding::new(Overwrite, Risk::Medium, "kills a database connection or query")
-        }
+        Statement::Kill { .. } => Finding::new(
+            Overwrite,
+            Risk::Medium,
+            "kills a database connection or query",
+        ),
         Statement::Insert(_)
         | Statement::Merge(_)
         | Statement::CreateTable(_)
@@ -1134,7 +1368,11 @@ fn judge_statement(statement: &Statement) -> Finding {
         }
         other => {
             let text = other.to_string();
-            let head: String = text.split_whitespace().take(3).collect::<Vec<_>>().join(" ");
+            let head: String = text
+                .split_whitespace()
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(" ");
             Finding::unknown(format!("a `{head}` statement is not one airlock judges"))
         }
     }
@@ -1169,7 +1407,10 @@ fn judge_query(query: &Query) -> Finding {
         return Finding::new(
             EffectKind::Overwrite,
             Risk::High,
-            format!("calls the server administration function {}", function.to_ascii_lowercase()),
+            format!(
+                "calls the server administration function {}",
+                function.to_ascii_lowercase()
+            ),
         );
     }
     body
@@ -1227,9 +1468,13 @@ fn always_true(expr: &Expr) -> bool {
             negated: false,
             pattern,
             ..
-        } => matches!(pattern.as_ref(), Expr::Value(v) if matches!(&v.value, Value::SingleQuotedString(s) if s.chars().all(|c| c == '%'))),
+        } => {
+            matches!(pattern.as_ref(), Expr::Value(v) if matches!(&v.value, Value::SingleQuotedString(s) if s.chars().all(|c| c == '%')))
+        }
         Expr::IsTrue(inner) => always_true(inner),
-        Expr::IsNotNull(inner) => matches!(inner.as_ref(), Expr::Value(v) if !matches!(v.value, Value::Null)),
+        Expr::IsNotNull(inner) => {
+            matches!(inner.as_ref(), Expr::Value(v) if !matches!(v.value, Value::Null))
+        }
         _ => false,
     }
 }
@@ -1283,53 +1528,119 @@ fn judge_mongo(code: &str) -> Vec<Finding> {
     let has = |needle: &str| compact.contains(needle);
     let mut findings = Vec::new();
     if has(".dropDatabase(") {
-        findings.push(Finding::new(Destroy, Risk::Critical, "drops the whole database (dropDatabase)"));
+        findings.push(Finding::new(
+            Destroy,
+            Risk::Critical,
+            "drops the whole database (dropDatabase)",
+        ));
     }
     if has(".drop(") || has("getCollection(") && has(").drop(") {
-        findings.push(Finding::new(Delete, Risk::High, "drops a collection and all its documents"));
+        findings.push(Finding::new(
+            Delete,
+            Risk::High,
+            "drops a collection and all its documents",
+        ));
     }
     if has(".dropIndex(") || has(".dropIndexes(") {
         findings.push(Finding::new(Delete, Risk::Medium, "drops indexes"));
     }
     if has(".dropUser(") || has(".dropAllUsers(") || has(".dropRole(") {
-        findings.push(Finding::new(Delete, Risk::High, "drops database users or roles"));
+        findings.push(Finding::new(
+            Delete,
+            Risk::High,
+            "drops database users or roles",
+        ));
     }
     for method in [".deleteMany(", ".remove(", ".deleteOne("] {
         if has(method) {
             if method != ".deleteOne(" && empty_filter_after(&compact, method) {
-                findings.push(Finding::new(Delete, Risk::High, "deletes every document (empty filter)"));
+                findings.push(Finding::new(
+                    Delete,
+                    Risk::High,
+                    "deletes every document (empty filter)",
+                ));
             } else {
-                findings.push(Finding::new(Delete, Risk::Low, "deletes the documents a filter selects"));
+                findings.push(Finding::new(
+                    Delete,
+                    Risk::Low,
+                    "deletes the documents a filter selects",
+                ));
             }
         }
     }
     for method in [".updateMany(", ".update("] {
         if has(method) && empty_filter_after(&compact, method) {
-            findings.push(Finding::new(Overwrite, Risk::High, "rewrites every document (empty filter)"));
+            findings.push(Finding::new(
+                Overwrite,
+                Risk::High,
+                "rewrites every document (empty filter)",
+            ));
         }
     }
-    if has(".shutdownServer(") || has("shutdown:") || has("{shutdown") || has("rs.stepDown(") || has("rs.remove(") || has("rs.reconfig(") {
-        findings.push(Finding::new(Overwrite, Risk::High, "shuts down or reconfigures the server or replica set"));
+    if has(".shutdownServer(")
+        || has("shutdown:")
+        || has("{shutdown")
+        || has("rs.stepDown(")
+        || has("rs.remove(")
+        || has("rs.reconfig(")
+    {
+        findings.push(Finding::new(
+            Overwrite,
+            Risk::High,
+            "shuts down or reconfigures the server or replica set",
+        ));
     }
     if (has(".createUser(") || has(".grantRolesToUser(") || has(".updateUser("))
         && (has("\"root\"") || has("'root'") || has("AnyDatabase") || has("__system"))
     {
-        findings.push(Finding::new(Privilege, Risk::High, "gives a user administrative roles"));
+        findings.push(Finding::new(
+            Privilege,
+            Risk::High,
+            "gives a user administrative roles",
+        ));
     }
-    if has("load(") || has("eval(") || has("require(") || has("Function(") || has("runProgram(") || has("_runMongoProgram(") {
+    if has("load(")
+        || has("eval(")
+        || has("require(")
+        || has("Function(")
+        || has("runProgram(")
+        || has("_runMongoProgram(")
+    {
         findings.push(Finding::unknown("the shell code loads or runs other code"));
     }
     if findings.is_empty() {
         let writes = [
-            ".insertOne(", ".insertMany(", ".insert(", ".updateOne(", ".updateMany(", ".update(",
-            ".replaceOne(", ".findOneAndUpdate(", ".findOneAndReplace(", ".findOneAndDelete(",
-            ".createIndex(", ".createCollection(", ".renameCollection(", "$out", "$merge",
-            ".createUser(", ".bulkWrite(", ".save(",
+            ".insertOne(",
+            ".insertMany(",
+            ".insert(",
+            ".updateOne(",
+            ".updateMany(",
+            ".update(",
+            ".replaceOne(",
+            ".findOneAndUpdate(",
+            ".findOneAndReplace(",
+            ".findOneAndDelete(",
+            ".createIndex(",
+            ".createCollection(",
+            ".renameCollection(",
+            "$out",
+            "$merge",
+            ".createUser(",
+            ".bulkWrite(",
+            ".save(",
         ];
         if writes.iter().any(|w| has(w)) {
-            findings.push(Finding::new(Write, Risk::Low, "writes documents or indexes"));
+            findings.push(Finding::new(
+                Write,
+                Risk::Low,
+                "writes documents or indexes",
+            ));
         } else {
-            findings.push(Finding::new(Read, Risk::None, "reads documents or server state"));
+            findings.push(Finding::new(
+                Read,
+                Risk::None,
+                "reads documents or server state",
+            ));
         }
     }
     findings
@@ -1339,7 +1650,11 @@ fn mongo_shell(_rule: &Rule, inv: &Invocation, scene: &Scene) -> Outcome {
     let mut findings: Vec<(Finding, Span)> = Vec::new();
     let mut code_seen = false;
     for flag in &inv.flags {
-        let span = inv.words.get(flag.word).map(|w| w.span).unwrap_or(scene.span);
+        let span = inv
+            .words
+            .get(flag.word)
+            .map(|w| w.span)
+            .unwrap_or(scene.span);
         match (flag.name.as_str(), flag.value.as_deref()) {
             ("--eval", Some(code)) => {
                 code_seen = true;
@@ -1347,7 +1662,12 @@ fn mongo_shell(_rule: &Rule, inv: &Invocation, scene: &Scene) -> Outcome {
             }
             ("-f" | "--file", Some(file)) => {
                 code_seen = true;
-                findings.push((Finding::unknown(format!("runs the script {file}, which airlock has not seen")), span));
+                findings.push((
+                    Finding::unknown(format!(
+                        "runs the script {file}, which airlock has not seen"
+                    )),
+                    span,
+                ));
             }
             _ => {}
         }
@@ -1356,14 +1676,24 @@ fn mongo_shell(_rule: &Rule, inv: &Invocation, scene: &Scene) -> Outcome {
     for word in inv.positional_words().skip(1) {
         if word.text.ends_with(".js") {
             code_seen = true;
-            findings.push((Finding::unknown(format!("runs the script {}, which airlock has not seen", word.text)), word.span));
+            findings.push((
+                Finding::unknown(format!(
+                    "runs the script {}, which airlock has not seen",
+                    word.text
+                )),
+                word.span,
+            ));
         }
     }
     if !code_seen {
         match scene.stdin {
-            Some(stdin) => findings.extend(judge_mongo(stdin.text).into_iter().map(|f| (f, stdin.span))),
+            Some(stdin) => {
+                findings.extend(judge_mongo(stdin.text).into_iter().map(|f| (f, stdin.span)))
+            }
             None => findings.push((
-                Finding::unknown("opens an interactive MongoDB shell whose commands airlock cannot see"),
+                Finding::unknown(
+                    "opens an interactive MongoDB shell whose commands airlock cannot see",
+                ),
                 scene.span,
             )),
         }
@@ -1377,52 +1707,185 @@ fn mongo_shell(_rule: &Rule, inv: &Invocation, scene: &Scene) -> Outcome {
 // ----- Redis -----------------------------------------------------------------------
 
 const REDIS_READS: &[&str] = &[
-    "GET", "MGET", "KEYS", "SCAN", "SSCAN", "HSCAN", "ZSCAN", "INFO", "PING", "TTL", "PTTL",
-    "TYPE", "EXISTS", "HGET", "HGETALL", "HMGET", "HKEYS", "HVALS", "HLEN", "LRANGE", "LLEN",
-    "LINDEX", "SMEMBERS", "SISMEMBER", "SCARD", "ZRANGE", "ZRANGEBYSCORE", "ZREVRANGE", "ZSCORE",
-    "ZCARD", "ZRANK", "DBSIZE", "MONITOR", "SLOWLOG", "CLIENT", "MEMORY", "STRLEN", "XRANGE",
-    "XREVRANGE", "XLEN", "XINFO", "XREAD", "ROLE", "TIME", "LASTSAVE", "COMMAND", "OBJECT",
-    "PUBSUB", "SUBSCRIBE", "PSUBSCRIBE", "ECHO", "GETRANGE", "BITCOUNT", "PFCOUNT", "RANDOMKEY",
-    "LATENCY", "HELLO", "AUTH", "SELECT", "DUMP", "GEOPOS", "GEODIST", "GEOSEARCH", "SRANDMEMBER",
+    "GET",
+    "MGET",
+    "KEYS",
+    "SCAN",
+    "SSCAN",
+    "HSCAN",
+    "ZSCAN",
+    "INFO",
+    "PING",
+    "TTL",
+    "PTTL",
+    "TYPE",
+    "EXISTS",
+    "HGET",
+    "HGETALL",
+    "HMGET",
+    "HKEYS",
+    "HVALS",
+    "HLEN",
+    "LRANGE",
+    "LLEN",
+    "LINDEX",
+    "SMEMBERS",
+    "SISMEMBER",
+    "SCARD",
+    "ZRANGE",
+    "ZRANGEBYSCORE",
+    "ZREVRANGE",
+    "ZSCORE",
+    "ZCARD",
+    "ZRANK",
+    "DBSIZE",
+    "MONITOR",
+    "SLOWLOG",
+    "CLIENT",
+    "MEMORY",
+    "STRLEN",
+    "XRANGE",
+    "XREVRANGE",
+    "XLEN",
+    "XINFO",
+    "XREAD",
+    "ROLE",
+    "TIME",
+    "LASTSAVE",
+    "COMMAND",
+    "OBJECT",
+    "PUBSUB",
+    "SUBSCRIBE",
+    "PSUBSCRIBE",
+    "ECHO",
+    "GETRANGE",
+    "BITCOUNT",
+    "PFCOUNT",
+    "RANDOMKEY",
+    "LATENCY",
+    "HELLO",
+    "AUTH",
+    "SELECT",
+    "DUMP",
+    "GEOPOS",
+    "GEODIST",
+    "GEOSEARCH",
+    "SRANDMEMBER",
 ];
 
 const REDIS_WRITES: &[&str] = &[
-    "SET", "SETEX", "PSETEX", "SETNX", "MSET", "APPEND", "INCR", "INCRBY", "DECR", "DECRBY",
-    "HSET", "HSETNX", "HMSET", "HINCRBY", "HDEL", "LPUSH", "RPUSH", "LPOP", "RPOP", "LREM", "LSET",
-    "LTRIM", "SADD", "SREM", "SPOP", "ZADD", "ZREM", "ZINCRBY", "EXPIRE", "PEXPIRE", "EXPIREAT",
-    "PERSIST", "PUBLISH", "XADD", "XACK", "XDEL", "XTRIM", "XGROUP", "BGSAVE", "SAVE",
-    "BGREWRITEAOF", "RENAME", "RENAMENX", "COPY", "RESTORE", "GEOADD", "PFADD", "SETRANGE",
-    "GETSET", "GETDEL", "MOVE", "MIGRATE", "WAIT", "MULTI", "EXEC", "DISCARD", "WATCH", "UNWATCH",
+    "SET",
+    "SETEX",
+    "PSETEX",
+    "SETNX",
+    "MSET",
+    "APPEND",
+    "INCR",
+    "INCRBY",
+    "DECR",
+    "DECRBY",
+    "HSET",
+    "HSETNX",
+    "HMSET",
+    "HINCRBY",
+    "HDEL",
+    "LPUSH",
+    "RPUSH",
+    "LPOP",
+    "RPOP",
+    "LREM",
+    "LSET",
+    "LTRIM",
+    "SADD",
+    "SREM",
+    "SPOP",
+    "ZADD",
+    "ZREM",
+    "ZINCRBY",
+    "EXPIRE",
+    "PEXPIRE",
+    "EXPIREAT",
+    "PERSIST",
+    "PUBLISH",
+    "XADD",
+    "XACK",
+    "XDEL",
+    "XTRIM",
+    "XGROUP",
+    "BGSAVE",
+    "SAVE",
+    "BGREWRITEAOF",
+    "RENAME",
+    "RENAMENX",
+    "COPY",
+    "RESTORE",
+    "GEOADD",
+    "PFADD",
+    "SETRANGE",
+    "GETSET",
+    "GETDEL",
+    "MOVE",
+    "MIGRATE",
+    "WAIT",
+    "MULTI",
+    "EXEC",
+    "DISCARD",
+    "WATCH",
+    "UNWATCH",
 ];
 
 fn judge_redis(command: &[&str]) -> Option<Finding> {
     use EffectKind::{Delete, Overwrite, Privilege, Read, Write};
     let name = command.first()?.to_ascii_uppercase();
-    let sub = command.get(1).map(|s| s.to_ascii_uppercase()).unwrap_or_default();
+    let sub = command
+        .get(1)
+        .map(|s| s.to_ascii_uppercase())
+        .unwrap_or_default();
     let finding = match (name.as_str(), sub.as_str()) {
         ("FLUSHALL" | "FLUSHDB", _) => {
             Finding::new(Delete, Risk::High, format!("deletes every key ({name})"))
         }
         ("SHUTDOWN" | "DEBUG" | "SWAPDB" | "REPLICAOF" | "SLAVEOF" | "FAILOVER", _) => {
-            Finding::new(Overwrite, Risk::High, format!("stops, crashes or re-points the server ({name})"))
+            Finding::new(
+                Overwrite,
+                Risk::High,
+                format!("stops, crashes or re-points the server ({name})"),
+            )
         }
         ("CONFIG", "GET") => Finding::new(Read, Risk::None, "reads server configuration"),
-        ("CONFIG", _) => Finding::new(Overwrite, Risk::High, format!("changes server configuration (CONFIG {sub})")),
-        ("CLUSTER", "INFO" | "NODES" | "SLOTS" | "SHARDS" | "MYID" | "KEYSLOT" | "COUNTKEYSINSLOT") => {
-            Finding::new(Read, Risk::None, "reads cluster state")
-        }
-        ("CLUSTER", _) => Finding::new(Overwrite, Risk::High, format!("changes the cluster (CLUSTER {sub})")),
+        ("CONFIG", _) => Finding::new(
+            Overwrite,
+            Risk::High,
+            format!("changes server configuration (CONFIG {sub})"),
+        ),
+        (
+            "CLUSTER",
+            "INFO" | "NODES" | "SLOTS" | "SHARDS" | "MYID" | "KEYSLOT" | "COUNTKEYSINSLOT",
+        ) => Finding::new(Read, Risk::None, "reads cluster state"),
+        ("CLUSTER", _) => Finding::new(
+            Overwrite,
+            Risk::High,
+            format!("changes the cluster (CLUSTER {sub})"),
+        ),
         ("ACL", "LIST" | "WHOAMI" | "USERS" | "GETUSER" | "CAT" | "LOG") => {
             Finding::new(Read, Risk::None, "reads access control lists")
         }
         ("ACL", "DELUSER") => Finding::new(Delete, Risk::High, "deletes Redis users"),
-        ("ACL", _) => Finding::new(Privilege, Risk::High, format!("changes access control (ACL {sub})")),
-        ("SCRIPT" | "FUNCTION", "FLUSH") => Finding::new(Delete, Risk::Medium, "deletes stored scripts or functions"),
+        ("ACL", _) => Finding::new(
+            Privilege,
+            Risk::High,
+            format!("changes access control (ACL {sub})"),
+        ),
+        ("SCRIPT" | "FUNCTION", "FLUSH") => {
+            Finding::new(Delete, Risk::Medium, "deletes stored scripts or functions")
+        }
         ("EVAL" | "EVALSHA" | "EVAL_RO" | "FCALL" | "SCRIPT" | "FUNCTION" | "MODULE", _) => {
             Finding::unknown(format!("{name} runs server-side code airlock cannot judge"))
         }
         ("DEL" | "UNLINK", _) => Finding::new(Delete, Risk::Low, "deletes the named keys"),
-        (n, _) if REDIS_READS.contains(&n) => Finding::new(Read, Risk::None, "reads keys or server state"),
+        (n, _) if REDIS_READS.contains(&n) => {
+            Finding::new(Read, Risk::None, "reads keys or server state")
+        }
         (n, _) if REDIS_WRITES.contains(&n) => Finding::new(Write, Risk::Low, "writes keys"),
         _ => Finding::unknown(format!("`{name}` is not a Redis command airlock judges")),
     };
@@ -1435,9 +1898,29 @@ fn redis(_rule: &Rule, inv: &Invocation, scene: &Scene) -> Outcome {
     if let Some(finding) = judge_redis(&words) {
         findings.push((finding, scene.span));
     } else if inv.has("--eval") {
-        findings.push((Finding::unknown("runs a Lua script airlock has not seen"), scene.span));
-    } else if inv.has_any(&["--scan", "--bigkeys", "--memkeys", "--hotkeys", "--stat", "--latency", "--latency-history", "--rdb", "--functions-rdb"]) {
-        findings.push((Finding::new(EffectKind::Read, Risk::None, "scans keys or reports server statistics"), scene.span));
+        findings.push((
+            Finding::unknown("runs a Lua script airlock has not seen"),
+            scene.span,
+        ));
+    } else if inv.has_any(&[
+        "--scan",
+        "--bigkeys",
+        "--memkeys",
+        "--hotkeys",
+        "--stat",
+        "--latency",
+        "--latency-history",
+        "--rdb",
+        "--functions-rdb",
+    ]) {
+        findings.push((
+            Finding::new(
+                EffectKind::Read,
+                Risk::None,
+                "scans keys or reports server statistics",
+            ),
+            scene.span,
+        ));
     } else if let Some(stdin) = scene.stdin {
         for line in stdin.text.lines() {
             let command: Vec<&str> = line.split_whitespace().collect();
@@ -1447,7 +1930,9 @@ fn redis(_rule: &Rule, inv: &Invocation, scene: &Scene) -> Outcome {
         }
     } else {
         findings.push((
-            Finding::unknown("opens an interactive Redis session or reads commands airlock cannot see"),
+            Finding::unknown(
+                "opens an interactive Redis session or reads commands airlock cannot see",
+            ),
             scene.span,
         ));
     }
@@ -1488,15 +1973,23 @@ mod tests {
             let cmd = format!("psql -d app_dev -c \"{sql}\"");
             assert!(classification_blocked(&c.classify(&cmd)), "{sql}");
         }
-        assert!(!classification_blocked(&c.classify("psql -d app_dev -c \"DELETE FROM users WHERE id = 4\"")));
+        assert!(!classification_blocked(&c.classify(
+            "psql -d app_dev -c \"DELETE FROM users WHERE id = 4\""
+        )));
     }
 
     #[test]
     fn here_documents_and_pipes_feed_sql() {
         let c = ShellClassifier::default();
-        assert!(classification_blocked(&c.classify("psql -d app <<'SQL'\nSELECT 1;\nDROP TABLE users;\nSQL")));
-        assert!(classification_blocked(&c.classify("echo 'TRUNCATE logs' | mysql shop")));
-        assert!(!classification_blocked(&c.classify("psql -d app_dev <<< 'SELECT now()'")));
+        assert!(classification_blocked(&c.classify(
+            "psql -d app <<'SQL'\nSELECT 1;\nDROP TABLE users;\nSQL"
+        )));
+        assert!(classification_blocked(
+            &c.classify("echo 'TRUNCATE logs' | mysql shop")
+        ));
+        assert!(!classification_blocked(
+            &c.classify("psql -d app_dev <<< 'SELECT now()'")
+        ));
     }
 
     #[test]
@@ -1516,9 +2009,14 @@ mod tests {
         let c = ShellClassifier::default();
         let allowed = c.classify(&format!("psql -d app_dev -f {}", safe.display()));
         assert!(!classification_blocked(&allowed), "{allowed:#?}");
-        assert!(classification_blocked(&c.classify(&format!("psql -d app_dev -f {}", bad.display()))));
+        assert!(classification_blocked(
+            &c.classify(&format!("psql -d app_dev -f {}", bad.display()))
+        ));
         let missing = c.classify("psql -d app_dev -f /nonexistent/x.sql");
-        assert!(missing.effects.iter().any(|e| e.kind == EffectKind::Unknown && e.reason.contains("SQL file not readable")));
+        assert!(missing
+            .effects
+            .iter()
+            .any(|e| e.kind == EffectKind::Unknown && e.reason.contains("SQL file not readable")));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
@@ -1537,8 +2035,16 @@ mod tests {
             "mysql -h mysql-prd-1 -e 'INSERT INTO t VALUES (1)'",
         ] {
             let r = c.classify(cmd);
-            assert!(r.effects.iter().any(|e| e.target.environment == airlock_model::EnvTier::Production), "{cmd}");
-            assert!(!r.effects.iter().any(|e| e.target.name.contains(":pw@")), "{cmd}");
+            assert!(
+                r.effects
+                    .iter()
+                    .any(|e| e.target.environment == airlock_model::EnvTier::Production),
+                "{cmd}"
+            );
+            assert!(
+                !r.effects.iter().any(|e| e.target.name.contains(":pw@")),
+                "{cmd}"
+            );
         }
     }
 }

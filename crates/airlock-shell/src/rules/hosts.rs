@@ -14,10 +14,46 @@ use crate::grammar::{Grammar, Invocation};
 pub static GRAMMARS: &[Grammar] = &[
     Grammar {
         programs: &["systemctl"],
-        global_value_options: &["-H", "--host", "-M", "--machine", "-p", "--property", "-t", "--type", "-n", "--lines", "-o", "--output", "--state", "-s", "--signal", "--kill-whom", "--root"],
+        global_value_options: &[
+            "-H",
+            "--host",
+            "-M",
+            "--machine",
+            "-p",
+            "--property",
+            "-t",
+            "--type",
+            "-n",
+            "--lines",
+            "-o",
+            "--output",
+            "--state",
+            "-s",
+            "--signal",
+            "--kill-whom",
+            "--root",
+        ],
         has_subcommands: true,
         nested: &[],
-        value_options: &["-H", "--host", "-M", "--machine", "-p", "--property", "-t", "--type", "-n", "--lines", "-o", "--output", "--state", "-s", "--signal", "--kill-whom", "--root"],
+        value_options: &[
+            "-H",
+            "--host",
+            "-M",
+            "--machine",
+            "-p",
+            "--property",
+            "-t",
+            "--type",
+            "-n",
+            "--lines",
+            "-o",
+            "--output",
+            "--state",
+            "-s",
+            "--signal",
+            "--kill-whom",
+            "--root",
+        ],
         single_dash_long: false,
     },
     Grammar {
@@ -31,17 +67,68 @@ pub static GRAMMARS: &[Grammar] = &[
     },
     Grammar {
         programs: &["usermod", "useradd", "gpasswd"],
-        value_options: &["-G", "--groups", "-g", "--gid", "-u", "--uid", "-s", "--shell", "-d", "--home", "-c", "--comment", "-e", "--expiredate", "-l", "--login", "-p", "--password", "-k", "-K"],
+        value_options: &[
+            "-G",
+            "--groups",
+            "-g",
+            "--gid",
+            "-u",
+            "--uid",
+            "-s",
+            "--shell",
+            "-d",
+            "--home",
+            "-c",
+            "--comment",
+            "-e",
+            "--expiredate",
+            "-l",
+            "--login",
+            "-p",
+            "--password",
+            "-k",
+            "-K",
+        ],
         ..Grammar::PLAIN
     },
     Grammar {
         programs: &["pkill", "pgrep", "killall"],
-        value_options: &["-u", "-U", "-g", "-G", "-P", "-s", "-t", "--signal", "-F", "--pidfile", "--user", "-o", "--older-than", "-y", "--younger-than", "-n", "--ns", "--nslist"],
+        value_options: &[
+            "-u",
+            "-U",
+            "-g",
+            "-G",
+            "-P",
+            "-s",
+            "-t",
+            "--signal",
+            "-F",
+            "--pidfile",
+            "--user",
+            "-o",
+            "--older-than",
+            "-y",
+            "--younger-than",
+            "-n",
+            "--ns",
+            "--nslist",
+        ],
         ..Grammar::PLAIN
     },
     Grammar {
         programs: &["mount", "umount"],
-        value_options: &["-t", "--types", "-o", "--options", "-O", "-L", "--label", "-U", "--uuid", "-N"],
+        value_options: &[
+            "-t",
+            "--types",
+            "-o",
+            "--options",
+            "-O",
+            "-L",
+            "--label",
+            "-U",
+            "--uuid",
+            "-N",
+        ],
         ..Grammar::PLAIN
     },
     Grammar {
@@ -59,30 +146,106 @@ pub static GRAMMARS: &[Grammar] = &[
 
 /// Units whose loss cuts access to or breaks the host or what it serves.
 const CRITICAL_UNITS: &[&str] = &[
-    "ssh", "sshd", "networking", "network", "NetworkManager", "network-online", "dbus", "docker",
-    "containerd", "kubelet", "crio", "cri-o", "postgresql", "postgres", "mysql", "mysqld",
-    "mariadb", "nginx", "apache2", "httpd", "haproxy", "firewalld", "ufw", "iptables", "nftables",
-    "cron", "crond", "auditd", "rsyslog", "sssd", "chronyd", "ntp", "ntpd", "etcd", "redis",
-    "redis-server", "mongod", "elasticsearch", "kafka", "zookeeper", "consul", "vault", "nomad",
-    "tailscaled", "wg-quick", "openvpn", "multi-user", "default", "graphical", "getty",
-    "serial-getty", "polkit", "udev", "k3s", "rke2-server", "libvirtd", "sddm", "gdm",
+    "ssh",
+    "sshd",
+    "networking",
+    "network",
+    "NetworkManager",
+    "network-online",
+    "dbus",
+    "docker",
+    "containerd",
+    "kubelet",
+    "crio",
+    "cri-o",
+    "postgresql",
+    "postgres",
+    "mysql",
+    "mysqld",
+    "mariadb",
+    "nginx",
+    "apache2",
+    "httpd",
+    "haproxy",
+    "firewalld",
+    "ufw",
+    "iptables",
+    "nftables",
+    "cron",
+    "crond",
+    "auditd",
+    "rsyslog",
+    "sssd",
+    "chronyd",
+    "ntp",
+    "ntpd",
+    "etcd",
+    "redis",
+    "redis-server",
+    "mongod",
+    "elasticsearch",
+    "kafka",
+    "zookeeper",
+    "consul",
+    "vault",
+    "nomad",
+    "tailscaled",
+    "wg-quick",
+    "openvpn",
+    "multi-user",
+    "default",
+    "graphical",
+    "getty",
+    "serial-getty",
+    "polkit",
+    "udev",
+    "k3s",
+    "rke2-server",
+    "libvirtd",
+    "sddm",
+    "gdm",
 ];
 
 /// Processes a kill of which takes the host or its access down.
 const CRITICAL_PROCESSES: &[&str] = &[
-    "init", "systemd", "sshd", "dockerd", "containerd", "kubelet", "postgres", "postmaster",
-    "mysqld", "mariadbd", "nginx", "httpd", "apache2", "sshd-session", "dbus-daemon",
-    "NetworkManager", "systemd-journald", "systemd-logind", "etcd", "mongod", "redis-server",
-    "haproxy", "containerd-shim", "auditd", "rsyslogd", "crond", "cron",
+    "init",
+    "systemd",
+    "sshd",
+    "dockerd",
+    "containerd",
+    "kubelet",
+    "postgres",
+    "postmaster",
+    "mysqld",
+    "mariadbd",
+    "nginx",
+    "httpd",
+    "apache2",
+    "sshd-session",
+    "dbus-daemon",
+    "NetworkManager",
+    "systemd-journald",
+    "systemd-logind",
+    "etcd",
+    "mongod",
+    "redis-server",
+    "haproxy",
+    "containerd-shim",
+    "auditd",
+    "rsyslogd",
+    "crond",
+    "cron",
 ];
 
 fn unit_base(unit: &str) -> &str {
     let unit = unit.rsplit('/').next().unwrap_or(unit);
     let unit = unit.split('@').next().unwrap_or(unit);
-    let unit = [".service", ".socket", ".target", ".timer", ".mount", ".path"]
-        .iter()
-        .find_map(|s| unit.strip_suffix(s))
-        .unwrap_or(unit);
+    let unit = [
+        ".service", ".socket", ".target", ".timer", ".mount", ".path",
+    ]
+    .iter()
+    .find_map(|s| unit.strip_suffix(s))
+    .unwrap_or(unit);
     unit
 }
 
@@ -101,7 +264,14 @@ fn system_target(name: impl Into<String>, scene: &Scene, kind: EffectKind) -> Ta
     target
 }
 
-fn one(kind: EffectKind, risk: Risk, reversibility: Reversibility, target: Target, reason: String, scene: &Scene) -> Outcome {
+fn one(
+    kind: EffectKind,
+    risk: Risk,
+    reversibility: Reversibility,
+    target: Target,
+    reason: String,
+    scene: &Scene,
+) -> Outcome {
     let mut out = Outcome::default();
     out.push(Draft {
         kind,
@@ -117,16 +287,40 @@ fn one(kind: EffectKind, risk: Risk, reversibility: Reversibility, target: Targe
 /// The row's own effect on the host.
 fn on_host(rule: &Rule, inv: &Invocation, scene: &Scene) -> Outcome {
     let target = system_target(super::command_target(inv).name, scene, rule.kind);
-    one(rule.kind, rule.risk, rule.reversibility, target, rule.reason.to_string(), scene)
+    one(
+        rule.kind,
+        rule.risk,
+        rule.reversibility,
+        target,
+        rule.reason.to_string(),
+        scene,
+    )
 }
 
 // ----- services -----------------------------------------------------------------
 
 const SERVICE_READS: &[&str] = &[
-    "status", "show", "cat", "list-units", "list-unit-files", "list-timers", "list-sockets",
-    "list-dependencies", "list-jobs", "list-machines", "list-automounts", "list-paths",
-    "is-active", "is-enabled", "is-failed", "is-system-running", "get-default", "help",
-    "show-environment", "--version", "--help",
+    "status",
+    "show",
+    "cat",
+    "list-units",
+    "list-unit-files",
+    "list-timers",
+    "list-sockets",
+    "list-dependencies",
+    "list-jobs",
+    "list-machines",
+    "list-automounts",
+    "list-paths",
+    "is-active",
+    "is-enabled",
+    "is-failed",
+    "is-system-running",
+    "get-default",
+    "help",
+    "show-environment",
+    "--version",
+    "--help",
 ];
 
 /// (action, units) of `systemctl ACTION UNIT…` or `service UNIT ACTION`.
@@ -145,8 +339,13 @@ fn service(rule: &Rule, inv: &Invocation, scene: &Scene) -> Outcome {
     let (action, units) = service_action(inv);
     let action = action.unwrap_or_default();
     let user = inv.has("--user");
-    let critical = units.iter().any(|u| is_critical_unit(u)) || units.iter().any(|u| u.contains('*'));
-    let shown = if units.is_empty() { "the system".to_string() } else { units.join(" ") };
+    let critical =
+        units.iter().any(|u| is_critical_unit(u)) || units.iter().any(|u| u.contains('*'));
+    let shown = if units.is_empty() {
+        "the system".to_string()
+    } else {
+        units.join(" ")
+    };
     let remote = inv.value_of("-H").or_else(|| inv.value_of("--host"));
     let mut scene_tier = scene.env_hint;
     if let Some(host) = remote {
@@ -157,7 +356,9 @@ fn service(rule: &Rule, inv: &Invocation, scene: &Scene) -> Outcome {
     use EffectKind::{Execute, Overwrite, Read, Unknown, Write};
     let (kind, risk, reason) = match action.as_str() {
         "" => (Read, Risk::None, "lists units".to_string()),
-        a if SERVICE_READS.contains(&a) => (Read, Risk::None, format!("reads the state of {shown}")),
+        a if SERVICE_READS.contains(&a) => {
+            (Read, Risk::None, format!("reads the state of {shown}"))
+        }
         "poweroff" | "reboot" | "halt" | "kexec" | "suspend" | "hibernate" | "hybrid-sleep"
         | "rescue" | "emergency" | "isolate" | "default" | "soft-reboot" => (
             Overwrite,
@@ -173,16 +374,36 @@ fn service(rule: &Rule, inv: &Invocation, scene: &Scene) -> Outcome {
             } else {
                 Risk::Medium
             };
-            let what = if critical { "a critical service" } else { "a service" };
+            let what = if critical {
+                "a critical service"
+            } else {
+                "a service"
+            };
             (Overwrite, risk, format!("{action}s {what}: {shown}"))
         }
-        "start" | "enable" | "unmask" | "daemon-reload" | "daemon-reexec" | "reset-failed"
-        | "reload" | "try-reload-or-restart" | "thaw" | "preset" | "link" | "revert" => {
-            (Write, Risk::Low, format!("{action}s {shown}"))
-        }
+        "start"
+        | "enable"
+        | "unmask"
+        | "daemon-reload"
+        | "daemon-reexec"
+        | "reset-failed"
+        | "reload"
+        | "try-reload-or-restart"
+        | "thaw"
+        | "preset"
+        | "link"
+        | "revert" => (Write, Risk::Low, format!("{action}s {shown}")),
         "edit" | "set-property" | "set-default" | "set-environment" | "unset-environment"
-        | "import-environment" => (Overwrite, Risk::Medium, format!("changes service configuration ({action} {shown})")),
-        _ => (Unknown, Risk::Medium, format!("cannot determine effect: `{action}` is not a service action airlock knows")),
+        | "import-environment" => (
+            Overwrite,
+            Risk::Medium,
+            format!("changes service configuration ({action} {shown})"),
+        ),
+        _ => (
+            Unknown,
+            Risk::Medium,
+            format!("cannot determine effect: `{action}` is not a service action airlock knows"),
+        ),
     };
     let _ = rule;
     let kind = if kind == Execute { Execute } else { kind };
@@ -225,51 +446,127 @@ fn kill(_rule: &Rule, inv: &Invocation, scene: &Scene) -> Outcome {
     }
     if list || pids.is_empty() {
         let target = system_target("signals", scene, EffectKind::Read);
-        return one(EffectKind::Read, Risk::None, Reversibility::Reversible, target, "lists signals".into(), scene);
+        return one(
+            EffectKind::Read,
+            Risk::None,
+            Reversibility::Reversible,
+            target,
+            "lists signals".into(),
+            scene,
+        );
     }
     let everything = pids.iter().any(|p| *p == "-1" || *p == "1");
-    let group = pids.iter().any(|p| *p == "0" || (p.starts_with('-') && *p != "-1"));
+    let group = pids
+        .iter()
+        .any(|p| *p == "0" || (p.starts_with('-') && *p != "-1"));
     let shown = pids.join(" ");
     let (kind, risk, reason) = if everything {
-        (EffectKind::Overwrite, Risk::High, format!("kills init or every process on the host ({shown})"))
+        (
+            EffectKind::Overwrite,
+            Risk::High,
+            format!("kills init or every process on the host ({shown})"),
+        )
     } else if group {
-        (EffectKind::Overwrite, Risk::Medium, format!("kills a whole process group ({shown})"))
+        (
+            EffectKind::Overwrite,
+            Risk::Medium,
+            format!("kills a whole process group ({shown})"),
+        )
     } else {
-        (EffectKind::Execute, Risk::Low, format!("signals process {shown}"))
+        (
+            EffectKind::Execute,
+            Risk::Low,
+            format!("signals process {shown}"),
+        )
     };
     let target = system_target(format!("process {shown}"), scene, kind);
-    one(kind, risk, Reversibility::Irreversible, target, reason, scene)
+    one(
+        kind,
+        risk,
+        Reversibility::Irreversible,
+        target,
+        reason,
+        scene,
+    )
 }
 
 fn kill_by_name(_rule: &Rule, inv: &Invocation, scene: &Scene) -> Outcome {
     let patterns: Vec<&str> = inv.positional_words().map(|w| w.text.as_str()).collect();
-    let users: Vec<&str> = inv.values_of("-u").chain(inv.values_of("-U")).chain(inv.values_of("--user")).collect();
+    let users: Vec<&str> = inv
+        .values_of("-u")
+        .chain(inv.values_of("-U"))
+        .chain(inv.values_of("--user"))
+        .collect();
     let root_user = users.iter().any(|u| *u == "root" || *u == "0");
-    let everything = patterns.iter().any(|p| matches!(*p, "." | ".*" | "^" | "" | "*"))
+    let everything = patterns
+        .iter()
+        .any(|p| matches!(*p, "." | ".*" | "^" | "" | "*"))
         || inv.program == "killall5";
     let critical = patterns.iter().any(|p| {
         let name = p.trim_start_matches('^').trim_end_matches('$');
         let first = name.split_whitespace().next().unwrap_or(name);
         let base = first.rsplit('/').next().unwrap_or(first);
-        CRITICAL_PROCESSES.iter().any(|c| c.eq_ignore_ascii_case(base))
+        CRITICAL_PROCESSES
+            .iter()
+            .any(|c| c.eq_ignore_ascii_case(base))
     });
-    let shown = if patterns.is_empty() { users.join(" ") } else { patterns.join(" ") };
-    let (kind, risk, reason) = if root_user || everything {
-        (EffectKind::Overwrite, Risk::High, format!("kills every process of a user or on the host ({shown})"))
-    } else if critical {
-        (EffectKind::Overwrite, Risk::High, format!("kills a critical system process ({shown})"))
-    } else if !users.is_empty() && patterns.is_empty() {
-        (EffectKind::Overwrite, Risk::Medium, format!("kills every process of user {shown}"))
+    let shown = if patterns.is_empty() {
+        users.join(" ")
     } else {
-        (EffectKind::Execute, Risk::Low, format!("signals processes matching {shown}"))
+        patterns.join(" ")
+    };
+    let (kind, risk, reason) = if root_user || everything {
+        (
+            EffectKind::Overwrite,
+            Risk::High,
+            format!("kills every process of a user or on the host ({shown})"),
+        )
+    } else if critical {
+        (
+            EffectKind::Overwrite,
+            Risk::High,
+            format!("kills a critical system process ({shown})"),
+        )
+    } else if !users.is_empty() && patterns.is_empty() {
+        (
+            EffectKind::Overwrite,
+            Risk::Medium,
+            format!("kills every process of user {shown}"),
+        )
+    } else {
+        (
+            EffectKind::Execute,
+            Risk::Low,
+            format!("signals processes matching {shown}"),
+        )
     };
     let target = system_target(format!("processes {shown}"), scene, kind);
-    one(kind, risk, Reversibility::Irreversible, target, reason, scene)
+    one(
+        kind,
+        risk,
+        Reversibility::Irreversible,
+        target,
+        reason,
+        scene,
+    )
 }
 
 // ----- accounts ---------------------------------------------------------------------
 
-const ADMIN_GROUPS: &[&str] = &["sudo", "wheel", "admin", "root", "docker", "adm", "lxd", "libvirt", "disk", "shadow", "systemd-journal", "kvm"];
+const ADMIN_GROUPS: &[&str] = &[
+    "sudo",
+    "wheel",
+    "admin",
+    "root",
+    "docker",
+    "adm",
+    "lxd",
+    "libvirt",
+    "disk",
+    "shadow",
+    "systemd-journal",
+    "kvm",
+];
 
 fn grants_admin_group(inv: &Invocation) -> bool {
     inv.values_of("-G")
@@ -278,31 +575,75 @@ fn grants_admin_group(inv: &Invocation) -> bool {
         .chain(inv.values_of("-a"))
         .flat_map(|v| v.split(','))
         .any(|g| ADMIN_GROUPS.contains(&g))
-        || inv.values_of("-u").chain(inv.values_of("--uid")).any(|u| u == "0")
+        || inv
+            .values_of("-u")
+            .chain(inv.values_of("--uid"))
+            .any(|u| u == "0")
         || inv.has_any(&["-o", "--non-unique"])
-        || (inv.program == "gpasswd" && inv.positional_words().any(|w| ADMIN_GROUPS.contains(&w.text.as_str())))
+        || (inv.program == "gpasswd"
+            && inv
+                .positional_words()
+                .any(|w| ADMIN_GROUPS.contains(&w.text.as_str())))
 }
 
 // ----- mounts -------------------------------------------------------------------------
 
-const SYSTEM_MOUNTS: &[&str] = &["/", "/boot", "/boot/efi", "/usr", "/etc", "/var", "/home", "/proc", "/sys", "/dev", "/run", "/bin", "/sbin", "/lib", "/opt", "/root", "/var/lib", "/var/lib/docker", "/tmp"];
+const SYSTEM_MOUNTS: &[&str] = &[
+    "/",
+    "/boot",
+    "/boot/efi",
+    "/usr",
+    "/etc",
+    "/var",
+    "/home",
+    "/proc",
+    "/sys",
+    "/dev",
+    "/run",
+    "/bin",
+    "/sbin",
+    "/lib",
+    "/opt",
+    "/root",
+    "/var/lib",
+    "/var/lib/docker",
+    "/tmp",
+];
 
 fn mount(_rule: &Rule, inv: &Invocation, scene: &Scene) -> Outcome {
     let points: Vec<&str> = inv.positional_words().map(|w| w.text.as_str()).collect();
     let lists = points.is_empty() && !inv.has_any(&["-a", "--all"]);
     if lists || inv.has_any(&["-l", "--show-labels"]) && points.is_empty() {
         let target = system_target("mounts", scene, EffectKind::Read);
-        return one(EffectKind::Read, Risk::None, Reversibility::Reversible, target, "lists mounted filesystems".into(), scene);
+        return one(
+            EffectKind::Read,
+            Risk::None,
+            Reversibility::Reversible,
+            target,
+            "lists mounted filesystems".into(),
+            scene,
+        );
     }
     let remount = inv.values_of("-o").any(|o| o.contains("remount"));
-    let system = points.iter().any(|p| SYSTEM_MOUNTS.contains(&p.trim_end_matches('/').is_empty().then_some("/").unwrap_or(p.trim_end_matches('/'))))
-        || inv.has_any(&["-a", "--all"])
+    let system = points.iter().any(|p| {
+        let trimmed = p.trim_end_matches('/');
+        let point = if trimmed.is_empty() { "/" } else { trimmed };
+        SYSTEM_MOUNTS.contains(&point)
+    }) || inv.has_any(&["-a", "--all"])
         || remount;
     let shown = points.join(" ");
     let (kind, risk, reason) = if system {
-        (EffectKind::Overwrite, Risk::High, format!("{}s a system path ({shown})", inv.program))
+        (
+            EffectKind::Overwrite,
+            Risk::High,
+            format!("{}s a system path ({shown})", inv.program),
+        )
     } else {
-        (EffectKind::Write, Risk::Low, format!("{}s {shown}", inv.program))
+        (
+            EffectKind::Write,
+            Risk::Low,
+            format!("{}s {shown}", inv.program),
+        )
     };
     let target = system_target(format!("mount {shown}"), scene, kind);
     one(kind, risk, Reversibility::Reversible, target, reason, scene)
@@ -311,23 +652,51 @@ fn mount(_rule: &Rule, inv: &Invocation, scene: &Scene) -> Outcome {
 // ----- firewalls ------------------------------------------------------------------------
 
 fn iptables_reads(inv: &Invocation) -> bool {
-    let changes = ["-A", "--append", "-I", "--insert", "-D", "--delete", "-R", "--replace", "-F", "--flush", "-X", "--delete-chain", "-P", "--policy", "-N", "--new-chain", "-E", "--rename-chain", "-Z", "--zero"];
+    let changes = [
+        "-A",
+        "--append",
+        "-I",
+        "--insert",
+        "-D",
+        "--delete",
+        "-R",
+        "--replace",
+        "-F",
+        "--flush",
+        "-X",
+        "--delete-chain",
+        "-P",
+        "--policy",
+        "-N",
+        "--new-chain",
+        "-E",
+        "--rename-chain",
+        "-Z",
+        "--zero",
+    ];
     !inv.has_any(&changes)
 }
 
 fn iptables_opens_or_cuts(inv: &Invocation) -> bool {
     inv.has_any(&["-F", "--flush", "-X", "--delete-chain"])
         || (inv.has_any(&["-P", "--policy"])
-            && inv.positional_words().any(|w| matches!(w.text.as_str(), "DROP" | "REJECT" | "ACCEPT")))
+            && inv
+                .positional_words()
+                .any(|w| matches!(w.text.as_str(), "DROP" | "REJECT" | "ACCEPT")))
 }
 
 fn nft_reads(inv: &Invocation) -> bool {
-    matches!(inv.subcommand(0), None | Some("list" | "-v" | "--version" | "describe" | "monitor"))
-        && !inv.has_any(&["-f", "--file"])
+    matches!(
+        inv.subcommand(0),
+        None | Some("list" | "-v" | "--version" | "describe" | "monitor")
+    ) && !inv.has_any(&["-f", "--file"])
 }
 
 fn ufw_reads(inv: &Invocation) -> bool {
-    matches!(inv.subcommand(0), None | Some("status" | "show" | "version" | "app" | "--version" | "help"))
+    matches!(
+        inv.subcommand(0),
+        None | Some("status" | "show" | "version" | "app" | "--version" | "help")
+    )
 }
 
 fn firewall_cmd_reads(inv: &Invocation) -> bool {
@@ -335,7 +704,17 @@ fn firewall_cmd_reads(inv: &Invocation) -> bool {
         f.name.starts_with("--list")
             || f.name.starts_with("--get")
             || f.name.starts_with("--query")
-            || matches!(f.name.as_str(), "--state" | "--zone" | "--permanent" | "--info-zone" | "--info-service" | "--version" | "-h" | "--help")
+            || matches!(
+                f.name.as_str(),
+                "--state"
+                    | "--zone"
+                    | "--permanent"
+                    | "--info-zone"
+                    | "--info-service"
+                    | "--version"
+                    | "-h"
+                    | "--help"
+            )
     })
 }
 
@@ -925,7 +1304,9 @@ mod tests {
     #[test]
     fn user_services_stay_low_but_critical_ones_do_not() {
         let c = ShellClassifier::default();
-        assert!(!classification_blocked(&c.classify("systemctl --user stop syncthing")));
+        assert!(!classification_blocked(
+            &c.classify("systemctl --user stop syncthing")
+        ));
         assert!(classification_blocked(&c.classify("systemctl stop sshd")));
     }
 }

@@ -380,14 +380,16 @@ fn scales_to_zero(inv: &Invocation) -> bool {
 /// A patch that strips finalizers (forcing stuck deletions through) or sets
 /// replicas to zero.
 fn patch_is_critical(inv: &Invocation) -> bool {
-    inv.values_of("-p").chain(inv.values_of("--patch")).any(|patch| {
-        let compact: String = patch
-            .chars()
-            .filter(|c| !c.is_whitespace() && *c != '\'')
-            .collect::<String>()
-            .to_ascii_lowercase();
-        compact.contains("finalizers") || replicas_zero(&compact)
-    })
+    inv.values_of("-p")
+        .chain(inv.values_of("--patch"))
+        .any(|patch| {
+            let compact: String = patch
+                .chars()
+                .filter(|c| !c.is_whitespace() && *c != '\'')
+                .collect::<String>()
+                .to_ascii_lowercase();
+            compact.contains("finalizers") || replicas_zero(&compact)
+        })
 }
 
 fn replicas_zero(compact: &str) -> bool {
@@ -429,7 +431,7 @@ fn copies_into_pod(inv: &Invocation) -> bool {
 fn is_pod_path(text: &str) -> bool {
     match text.split_once(':') {
         // `C:\dir` is a local Windows path, not `pod:path`.
-        Some((pod, _)) => !pod.is_empty() && !(pod.len() == 1 && text.contains('\\')),
+        Some((pod, _)) => !(pod.is_empty() || (pod.len() == 1 && text.contains('\\'))),
         None => false,
     }
 }
@@ -449,8 +451,8 @@ fn is_kubectl_read(inv: &Invocation) -> bool {
         Some(
             "get" | "describe" | "logs" | "log" | "top" | "explain" | "api-resources"
             | "api-versions" | "version" | "cluster-info" | "diff" | "events" | "wait"
-            | "kustomize" | "completion" | "options" | "help" | "status" | "whoami"
-            | "projects" | "process" | "extract" | "must-gather" | "inspect" | "observe",
+            | "kustomize" | "completion" | "options" | "help" | "status" | "whoami" | "projects"
+            | "process" | "extract" | "must-gather" | "inspect" | "observe",
         ) => true,
         Some("auth") => matches!(sub_verb(inv), Some("can-i" | "whoami")),
         Some("plugin") => matches!(sub_verb(inv), None | Some("list")),
@@ -496,9 +498,8 @@ fn is_helm_read(inv: &Invocation) -> bool {
     match inv.subcommand(0) {
         None => true,
         Some(
-            "list" | "ls" | "status" | "get" | "template" | "lint" | "diff" | "history"
-            | "hist" | "show" | "inspect" | "search" | "version" | "env" | "verify" | "help"
-            | "completion",
+            "list" | "ls" | "status" | "get" | "template" | "lint" | "diff" | "history" | "hist"
+            | "show" | "inspect" | "search" | "version" | "env" | "verify" | "help" | "completion",
         ) => true,
         Some("dependency" | "dep" | "repo" | "plugin") => inv.subcommand(1) == Some("list"),
         _ => false,
@@ -804,11 +805,11 @@ pub static RULES: &[Rule] = &[
         assess: Assess::Custom(exec_assess),
         reason: "runs commands inside a running container",
         blocks: &[
-            "kubectl exec -it api-7d9f8b-xk2lp -n production -- sh",
+            "kubectl -n production exec -it api-7d9f8b-xk2lp -- sh",
             "kubectl --context prod-eu exec deploy/api -- rails console",
-            "kubectl exec -n kube-system etcd-master-1 -- etcdctl member list",
+            "kubectl -n kube-system exec etcd-master-1 -- etcdctl member list",
         ],
-        allows: &["kubectl exec -it api-7d9f8b-xk2lp -n dev -- sh", "kubectl exec deploy/api -- env"],
+        allows: &["kubectl -n dev exec -it api-7d9f8b-xk2lp -- sh", "kubectl --context kind-dev exec deploy/api -- env"],
         ..Rule::BASE
     },
     Rule {
@@ -1113,7 +1114,15 @@ fn is_local_cluster(name: &str) -> bool {
     let name = name.to_ascii_lowercase();
     matches!(
         name.as_str(),
-        "minikube" | "docker-desktop" | "docker-for-desktop" | "rancher-desktop" | "orbstack" | "colima" | "microk8s" | "crc-admin" | "crc-developer"
+        "minikube"
+            | "docker-desktop"
+            | "docker-for-desktop"
+            | "rancher-desktop"
+            | "orbstack"
+            | "colima"
+            | "microk8s"
+            | "crc-admin"
+            | "crc-developer"
     ) || name.starts_with("kind-")
         || name.starts_with("k3d-")
 }
@@ -1251,14 +1260,8 @@ fn delete_assess(rule: &Rule, inv: &Invocation, scene: &Scene) -> Outcome {
         }
     }
     let mut risk = rule.risk;
-    let forced = inv.has("--force")
-        || inv
-            .values_of("--grace-period")
-            .any(|v| v.trim() == "0");
-    if rule.risk == Risk::Medium
-        && env.tier == Some(EnvTier::Scratch)
-        && !env.protected
-        && !forced
+    let forced = inv.has("--force") || inv.values_of("--grace-period").any(|v| v.trim() == "0");
+    if rule.risk == Risk::Medium && env.tier == Some(EnvTier::Scratch) && !env.protected && !forced
     {
         risk = Risk::Low;
     }
@@ -1380,7 +1383,8 @@ mod tests {
 
     #[test]
     fn global_options_never_hide_the_verb() {
-        let e = effect("kubectl --context prod -n payments --request-timeout 5s delete ns payments");
+        let e =
+            effect("kubectl --context prod -n payments --request-timeout 5s delete ns payments");
         assert_eq!(e.rule, "kubernetes.delete.namespace");
         assert_eq!(e.target.environment, EnvTier::Production);
         let e = effect("helm --kube-context prod-eu -n api uninstall api");

@@ -120,7 +120,13 @@ const CREDENTIAL_DIRS: &[&str] = &[
 
 /// `.env` files that are templates, not secrets.
 const ENV_TEMPLATE_SUFFIXES: &[&str] = &[
-    ".example", ".sample", ".template", ".dist", ".defaults", ".tmpl", ".schema",
+    ".example",
+    ".sample",
+    ".template",
+    ".dist",
+    ".defaults",
+    ".tmpl",
+    ".schema",
 ];
 
 fn components(path: &str) -> Vec<&str> {
@@ -140,8 +146,7 @@ pub fn is_credential_path(path: &str, cwd: &Cwd) -> bool {
     if lower.ends_with(".pub") || lower == "known_hosts" || lower == "authorized_keys" {
         return false;
     }
-    if lower == ".env" || lower.starts_with(".env.") || lower.ends_with(".env") && lower.len() > 4
-    {
+    if lower == ".env" || lower.starts_with(".env.") || lower.ends_with(".env") && lower.len() > 4 {
         return !ENV_TEMPLATE_SUFFIXES.iter().any(|s| lower.ends_with(s));
     }
     if lower.ends_with(".pem")
@@ -200,23 +205,35 @@ pub fn is_sensitive_upload(path: &str, cwd: &Cwd, cfg: &ShellConfig) -> bool {
 /// Whether an environment variable's name says it holds a secret.
 pub fn is_secret_variable(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
-    [
-        "SECRET",
-        "TOKEN",
-        "PASSWORD",
-        "PASSWD",
-        "API_KEY",
-        "APIKEY",
-        "ACCESS_KEY",
-        "PRIVATE_KEY",
-        "CREDENTIAL",
-        "AUTH",
-    ]
-    .iter()
-    .any(|marker| upper.contains(marker))
-        && !upper.ends_with("_URL")
-        && !upper.ends_with("_FILE")
-        && !upper.ends_with("_PATH")
+    let parts: Vec<&str> = upper.split('_').filter(|p| !p.is_empty()).collect();
+    if matches!(
+        parts.last().copied(),
+        Some("URL" | "FILE" | "PATH" | "DIR" | "HOST" | "ENDPOINT" | "NAME" | "TYPE")
+    ) {
+        return false;
+    }
+    let single = parts.iter().any(|part| {
+        matches!(
+            *part,
+            "SECRET"
+                | "SECRETS"
+                | "TOKEN"
+                | "PASSWORD"
+                | "PASSWD"
+                | "APIKEY"
+                | "CREDENTIAL"
+                | "CREDENTIALS"
+                | "PRIVATEKEY"
+                | "PAT"
+        )
+    });
+    let paired = parts.windows(2).any(|pair| {
+        matches!(
+            pair,
+            ["API" | "ACCESS" | "PRIVATE" | "SECRET" | "SIGNING" | "ENCRYPTION" | "MASTER", "KEY"]
+        )
+    });
+    single || paired
 }
 
 /// The variables a word expands (`$NAME`, `${NAME}`, `${NAME:-x}`).
@@ -263,18 +280,65 @@ pub fn is_metadata_url(text: &str) -> bool {
 const FILE_PRINTERS: &[&str] = &[
     "cat", "head", "tail", "less", "more", "bat", "batcat", "tac", "nl", "strings", "xxd", "od",
     "hexdump", "base64", "base32", "basenc", "grep", "egrep", "fgrep", "rg", "ag", "awk", "gawk",
-    "sed", "cut", "sort", "uniq", "jq", "yq", "zcat", "gzip", "bzip2", "xz", "zstd", "tar",
-    "zip", "openssl", "view", "vi", "vim", "nano", "sops", "gpg", "column", "paste", "diff",
-    "cmp", "dd",
+    "sed", "cut", "sort", "uniq", "jq", "yq", "zcat", "gzip", "bzip2", "xz", "zstd", "tar", "zip",
+    "openssl", "view", "vi", "vim", "nano", "sops", "gpg", "column", "paste", "diff", "cmp", "dd",
 ];
+
+/// Whether a file printer writes the files' content to standard output:
+/// archivers and compressors only with `-`/`-c`, `openssl` only for
+/// private-key commands.
+fn prints_to_output(name: &str, args: &[Word]) -> bool {
+    let has = |wanted: &[&str]| args.iter().any(|w| wanted.contains(&w.text.as_str()));
+    match name {
+        "tar" | "zip" | "gzip" | "bzip2" | "xz" | "zstd" => {
+            has(&["-", "-c", "--stdout", "-dc", "-cd", "--to-stdout", "-O"])
+        }
+        "openssl" => has(&["rsa", "pkey", "ec", "pkcs12", "enc", "base64"]),
+        _ => true,
+    }
+}
 
 /// Programs that pass their standard input through, transformed: secret
 /// input stays secret output.
 pub const FILTERS: &[&str] = &[
-    "cat", "head", "tail", "tac", "base64", "base32", "basenc", "xxd", "od", "hexdump", "grep",
-    "egrep", "fgrep", "rg", "awk", "gawk", "sed", "cut", "sort", "uniq", "tr", "rev", "jq", "yq",
-    "gzip", "bzip2", "xz", "zstd", "openssl", "gpg", "tee", "column", "paste", "fold", "strings",
-    "nl", "iconv", "sha256sum",
+    "cat",
+    "head",
+    "tail",
+    "tac",
+    "base64",
+    "base32",
+    "basenc",
+    "xxd",
+    "od",
+    "hexdump",
+    "grep",
+    "egrep",
+    "fgrep",
+    "rg",
+    "awk",
+    "gawk",
+    "sed",
+    "cut",
+    "sort",
+    "uniq",
+    "tr",
+    "rev",
+    "jq",
+    "yq",
+    "gzip",
+    "bzip2",
+    "xz",
+    "zstd",
+    "openssl",
+    "gpg",
+    "tee",
+    "column",
+    "paste",
+    "fold",
+    "strings",
+    "nl",
+    "iconv",
+    "sha256sum",
 ];
 
 fn texts(words: &[Word]) -> impl Iterator<Item = &str> {
@@ -305,7 +369,7 @@ fn has_prefix(words: &[Word], prefixes: &[&str]) -> bool {
 /// What secret the output of `name` (argv `words`) holds, if any.
 pub fn secret_output(name: &str, words: &[Word], cwd: &Cwd) -> Option<SecretSource> {
     let args = words.get(1..).unwrap_or(&[]);
-    if FILE_PRINTERS.contains(&name) {
+    if FILE_PRINTERS.contains(&name) && prints_to_output(name, args) {
         let printed = args.iter().find(|w| {
             let t = w.text.as_str();
             let t = t
@@ -360,8 +424,10 @@ pub fn secret_output(name: &str, words: &[Word], cwd: &Cwd) -> Option<SecretSour
                 || has_sequence(words, &["sts", "get-session-token"])
                 || has_sequence(words, &["sts", "assume-role"])
                 || has_sequence(words, &["secretsmanager", "get-secret-value"])
-                || (has_word(words, &["get-parameter", "get-parameters", "get-parameters-by-path"])
-                    && has_word(words, &["--with-decryption"]))
+                || (has_word(
+                    words,
+                    &["get-parameter", "get-parameters", "get-parameters-by-path"],
+                ) && has_word(words, &["--with-decryption"]))
             {
                 return source("AWS credentials or secret values", SecretKind::Credentials);
             }
@@ -393,7 +459,10 @@ pub fn secret_output(name: &str, words: &[Word], cwd: &Cwd) -> Option<SecretSour
         "kubectl" | "oc" => {
             if has_sequence(words, &["config", "view"]) && has_word(words, &["--raw", "--flatten"])
             {
-                return source("the kubeconfig with its credentials", SecretKind::Credentials);
+                return source(
+                    "the kubeconfig with its credentials",
+                    SecretKind::Credentials,
+                );
             }
             if has_sequence(words, &["create", "token"]) {
                 return source("a service account token", SecretKind::Token);
@@ -409,8 +478,7 @@ pub fn secret_output(name: &str, words: &[Word], cwd: &Cwd) -> Option<SecretSour
                 .then(|| SecretSource::new("Kubernetes secret values", SecretKind::Credentials))
         }
         "vault" | "bao" => {
-            if has_sequence(words, &["print", "token"])
-                || has_sequence(words, &["token", "create"])
+            if has_sequence(words, &["print", "token"]) || has_sequence(words, &["token", "create"])
             {
                 return source("a Vault token", SecretKind::Token);
             }
@@ -441,7 +509,9 @@ pub fn secret_output(name: &str, words: &[Word], cwd: &Cwd) -> Option<SecretSour
         "ansible-vault" if has_word(words, &["view", "decrypt"]) => {
             source("vault-encrypted secrets", SecretKind::Credentials)
         }
-        "curl" | "wget" | "http" | "https" | "xh" if args.iter().any(|w| is_metadata_url(&w.text)) => {
+        "curl" | "wget" | "http" | "https" | "xh"
+            if args.iter().any(|w| is_metadata_url(&w.text)) =>
+        {
             source("cloud instance metadata", SecretKind::Metadata)
         }
         _ if name.starts_with("docker-credential-") && has_word(words, &["get"]) => {
@@ -476,9 +546,32 @@ pub fn sends_stdin(name: &str, words: &[Word]) -> bool {
 /// Programs whose arguments leave the machine: a secret in any of them is
 /// sent away (in a URL, a header, a DNS name, a remote command).
 pub const ARGUMENT_SENDERS: &[&str] = &[
-    "curl", "wget", "http", "https", "xh", "dig", "nslookup", "host", "drill", "ping", "ping6",
-    "traceroute", "whois", "nc", "ncat", "netcat", "socat", "telnet", "ssh", "mail", "mailx",
-    "sendmail", "mutt", "swaks", "ftp", "tftp",
+    "curl",
+    "wget",
+    "http",
+    "https",
+    "xh",
+    "dig",
+    "nslookup",
+    "host",
+    "drill",
+    "ping",
+    "ping6",
+    "traceroute",
+    "whois",
+    "nc",
+    "ncat",
+    "netcat",
+    "socat",
+    "telnet",
+    "ssh",
+    "mail",
+    "mailx",
+    "sendmail",
+    "mutt",
+    "swaks",
+    "ftp",
+    "tftp",
 ];
 
 /// Whether every word of a `curl`-like command that carries the secret
@@ -521,6 +614,12 @@ pub fn only_in_authentication(words: &[Word], is_carrier: impl Fn(&Word) -> bool
     any
 }
 
+/// Programs [`uploaded_secret`] knows to copy files to remote places.
+const UPLOADERS: &[&str] = &[
+    "scp", "rsync", "sftp", "aws", "gsutil", "gcloud", "s3cmd", "azcopy", "rclone", "az", "gh",
+    "mail", "mailx", "mutt", "s-nail", "swaks",
+];
+
 /// A local secret file that `name` uploads to a remote place: `scp KEY host:`,
 /// `rsync ~/.aws host:`, `aws s3 cp .env s3://...`, `gh gist create KEY`,
 /// `mail -A KEY`. Returns the file and the destination.
@@ -530,6 +629,9 @@ pub fn uploaded_secret(
     cwd: &Cwd,
     cfg: &ShellConfig,
 ) -> Option<(String, String)> {
+    if !UPLOADERS.contains(&name) {
+        return None;
+    }
     let args: Vec<&Word> = words.iter().skip(1).filter(|w| !w.dynamic).collect();
     let positionals: Vec<&str> = args
         .iter()
@@ -569,9 +671,7 @@ pub fn uploaded_secret(
         "az" => {
             let file = args
                 .windows(2)
-                .find(|pair| {
-                    matches!(pair.first().map(|w| w.text.as_str()), Some("-f" | "--file"))
-                })
+                .find(|pair| matches!(pair.first().map(|w| w.text.as_str()), Some("-f" | "--file")))
                 .and_then(|pair| pair.get(1))
                 .map(|w| w.text.as_str())?;
             secret(&file).then(|| (paths::resolve(file, cwd), "Azure storage".to_string()))
@@ -704,8 +804,21 @@ pub static GRAMMARS: &[Grammar] = &[
     Grammar {
         programs: &["nc", "ncat", "netcat"],
         value_options: &[
-            "-e", "-c", "--exec", "--sh-exec", "-p", "-s", "-w", "-i", "-q", "-x", "-X", "-O",
-            "-I", "--proxy", "--proxy-type",
+            "-e",
+            "-c",
+            "--exec",
+            "--sh-exec",
+            "-p",
+            "-s",
+            "-w",
+            "-i",
+            "-q",
+            "-x",
+            "-X",
+            "-O",
+            "-I",
+            "--proxy",
+            "--proxy-type",
         ],
         ..Grammar::PLAIN
     },
@@ -713,8 +826,17 @@ pub static GRAMMARS: &[Grammar] = &[
         programs: &["vault", "bao"],
         global_value_options: &["-address", "-namespace"],
         has_subcommands: true,
-        nested: &["kv", "secrets", "auth", "policy", "token", "audit", "operator"],
-        value_options: &["-field", "-format", "-mount", "-address", "-namespace", "-method"],
+        nested: &[
+            "kv", "secrets", "auth", "policy", "token", "audit", "operator",
+        ],
+        value_options: &[
+            "-field",
+            "-format",
+            "-mount",
+            "-address",
+            "-namespace",
+            "-method",
+        ],
         single_dash_long: true,
     },
 ];
@@ -1093,10 +1215,36 @@ mod tests {
     }
 
     #[test]
+    fn secret_variables_are_told_by_whole_name_parts() {
+        for name in [
+            "AWS_SECRET_ACCESS_KEY",
+            "GITHUB_TOKEN",
+            "DB_PASSWORD",
+            "STRIPE_API_KEY",
+            "NPM_TOKEN",
+            "AWS_SESSION_TOKEN",
+        ] {
+            assert!(is_secret_variable(name), "{name}");
+        }
+        for name in [
+            "GIT_AUTHOR_NAME",
+            "TOKENIZERS_PARALLELISM",
+            "VAULT_ADDR",
+            "KUBECONFIG",
+            "TOKEN_URL",
+            "HOME",
+        ] {
+            assert!(!is_secret_variable(name), "{name}");
+        }
+    }
+
+    #[test]
     fn metadata_urls_are_recognised() {
         assert!(is_metadata_url("http://169.254.169.254/latest/meta-data/"));
         assert!(is_metadata_url("169.254.169.254:80/latest"));
-        assert!(is_metadata_url("http://metadata.google.internal/computeMetadata/v1/"));
+        assert!(is_metadata_url(
+            "http://metadata.google.internal/computeMetadata/v1/"
+        ));
         assert!(is_metadata_url("http://[fd00:ec2::254]/latest/"));
         assert!(!is_metadata_url("https://169.254.169.2540.example.com/"));
         assert!(!is_metadata_url("https://example.com/169.254.169.254"));
@@ -1153,7 +1301,13 @@ mod tests {
                 "{command}"
             );
         }
-        for command in ["env", "printenv", "cat .env.example", "cat ~/.aws/config", "printenv HOME"] {
+        for command in [
+            "env",
+            "printenv",
+            "cat .env.example",
+            "cat ~/.aws/config",
+            "printenv HOME",
+        ] {
             let c = classifier.classify(command);
             assert!(!classification_blocked(&c), "{command}: {:#?}", c.effects);
         }

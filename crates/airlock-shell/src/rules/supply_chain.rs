@@ -230,7 +230,9 @@ fn publishes(inv: &Invocation) -> bool {
 fn unpublishes(inv: &Invocation) -> bool {
     match inv.program.as_str() {
         "npm" | "pnpm" | "bun" => sub(inv, 0) == "unpublish",
-        "yarn" => sub(inv, 0) == "unpublish" || (sub(inv, 0) == "npm" && sub(inv, 1) == "unpublish"),
+        "yarn" => {
+            sub(inv, 0) == "unpublish" || (sub(inv, 0) == "npm" && sub(inv, 1) == "unpublish")
+        }
         "cargo" => sub(inv, 0) == "yank" && !inv.has("--undo"),
         "gem" => sub(inv, 0) == "yank",
         "dotnet" => sub(inv, 0) == "nuget" && sub(inv, 1) == "delete",
@@ -260,10 +262,14 @@ fn changes_registry(inv: &Invocation) -> bool {
 /// A package spec that is a URL or a repository rather than a registry name.
 fn is_remote_spec(spec: &str, program: &str) -> bool {
     let lower = spec.to_ascii_lowercase();
-    let package_part = lower.split_once(" @ ").map_or(lower.as_str(), |(_, url)| url);
-    let scheme = ["http://", "https://", "git+", "git://", "ssh://", "hg+", "svn+", "bzr+"]
-        .iter()
-        .any(|s| package_part.starts_with(s) || package_part.contains(&format!("@{s}")));
+    let package_part = lower
+        .split_once(" @ ")
+        .map_or(lower.as_str(), |(_, url)| url);
+    let scheme = [
+        "http://", "https://", "git+", "git://", "ssh://", "hg+", "svn+", "bzr+",
+    ]
+    .iter()
+    .any(|s| package_part.starts_with(s) || package_part.contains(&format!("@{s}")));
     let shorthand = ["github:", "gitlab:", "bitbucket:", "gist:"]
         .iter()
         .any(|s| package_part.starts_with(s));
@@ -280,7 +286,10 @@ fn installs_from_remote(inv: &Invocation) -> bool {
     let program = inv.program.as_str();
     let installing = match program {
         "npm" | "pnpm" | "bun" => {
-            matches!(sub(inv, 0), "install" | "i" | "add" | "update" | "up" | "link")
+            matches!(
+                sub(inv, 0),
+                "install" | "i" | "add" | "update" | "up" | "link"
+            )
         }
         "yarn" => matches!(sub(inv, 0), "add" | "global" | "up"),
         "pip" | "pip3" | "pipx" => matches!(sub(inv, 0), "install" | "inject" | "run"),
@@ -320,13 +329,25 @@ fn gh_deletes(inv: &Invocation) -> bool {
             .chain(inv.values_of("--method"))
             .any(|m| m.eq_ignore_ascii_case("DELETE"));
     method_delete
-        || (matches!(sub(inv, 0), "repo" | "gist" | "cache" | "run" | "label" | "ruleset" | "project" | "codespace" | "ssh-key" | "gpg-key")
-            && sub(inv, 1) == "delete")
+        || (matches!(
+            sub(inv, 0),
+            "repo"
+                | "gist"
+                | "cache"
+                | "run"
+                | "label"
+                | "ruleset"
+                | "project"
+                | "codespace"
+                | "ssh-key"
+                | "gpg-key"
+        ) && sub(inv, 1) == "delete")
         || (sub(inv, 0) == "repo" && sub(inv, 1) == "archive")
 }
 
 fn gh_changes_protected(inv: &Invocation) -> bool {
-    (matches!(sub(inv, 0), "secret" | "variable") && matches!(sub(inv, 1), "set" | "delete" | "remove"))
+    (matches!(sub(inv, 0), "secret" | "variable")
+        && matches!(sub(inv, 1), "set" | "delete" | "remove"))
         || (sub(inv, 0) == "repo" && sub(inv, 1) == "edit" && inv.has("--visibility"))
         || (sub(inv, 0) == "auth" && sub(inv, 1) == "refresh")
         || (sub(inv, 0) == "api"
@@ -572,9 +593,17 @@ pub static RULES: &[Rule] = &[
 
 // ----- verification switched off ------------------------------------------
 
+/// A value that turns a check off, or one only known at run time.
+fn falsy_or_dynamic(value: &str) -> bool {
+    falsy(value) || value.contains('$')
+}
+
 fn falsy(value: &str) -> bool {
     matches!(
-        value.trim_matches(['"', '\'']).to_ascii_lowercase().as_str(),
+        value
+            .trim_matches(['"', '\''])
+            .to_ascii_lowercase()
+            .as_str(),
         "false" | "0" | "no" | "off"
     )
 }
@@ -585,9 +614,19 @@ fn plain_http(value: &str) -> bool {
         && !value.contains("://127.0.0.1")
 }
 
+/// Programs whose verification [`disables_verification`] knows how to see
+/// switched off.
+const VERIFYING_TOOLS: &[&str] = &[
+    "git", "npm", "pnpm", "yarn", "bun", "pip", "pip3", "uv", "pipx", "poetry", "apt", "apt-get",
+    "aptitude", "rpm", "dnf", "yum", "zypper", "microdnf", "go", "gem",
+];
+
 /// Why `name` (argv `words`) switches off TLS, signature or checksum
 /// verification, if it does.
 pub fn disables_verification(name: &str, words: &[Word]) -> Option<String> {
+    if !VERIFYING_TOOLS.contains(&name) {
+        return None;
+    }
     let args: Vec<&str> = words.iter().skip(1).map(|w| w.text.as_str()).collect();
     let has = |flag: &str| args.contains(&flag);
     let value_after = |flag: &str| {
@@ -611,7 +650,7 @@ pub fn disables_verification(name: &str, words: &[Word]) -> Option<String> {
                 let lower = k.to_ascii_lowercase();
                 lower.starts_with("http.") && lower.ends_with("sslverify")
             };
-            pair_sets(&ssl_key, &falsy).then(|| {
+            pair_sets(&ssl_key, &falsy_or_dynamic).then(|| {
                 "switches off TLS certificate checks for git, so a man-in-the-middle can serve tampered code".to_string()
             })
         }
@@ -621,7 +660,7 @@ pub fn disables_verification(name: &str, words: &[Word]) -> Option<String> {
                 lower == "strict-ssl" || lower == "enablestrictssl"
             };
             let registry_key = |k: &str| k.trim_start_matches('-').ends_with("registry");
-            if pair_sets(&ssl_key, &falsy) || has("--no-strict-ssl") {
+            if pair_sets(&ssl_key, &falsy_or_dynamic) || has("--no-strict-ssl") {
                 return Some(format!(
                     "switches off TLS certificate checks for {name}, so packages can be tampered with in transit"
                 ));
@@ -633,7 +672,9 @@ pub fn disables_verification(name: &str, words: &[Word]) -> Option<String> {
         "pip" | "pip3" | "uv" | "pipx" | "poetry" => {
             if has("--trusted-host")
                 || args.iter().any(|a| a.starts_with("--trusted-host="))
-                || args.iter().any(|a| a.ends_with(".trusted-host") || *a == "trusted-host")
+                || args
+                    .iter()
+                    .any(|a| a.ends_with(".trusted-host") || *a == "trusted-host")
                 || has("--allow-insecure-host")
             {
                 return Some(format!(
@@ -641,8 +682,10 @@ pub fn disables_verification(name: &str, words: &[Word]) -> Option<String> {
                 ));
             }
             let index_key = |k: &str| {
-                matches!(k, "-i" | "--index-url" | "--extra-index-url" | "--index" | "--default-index")
-                    || k.ends_with("index-url")
+                matches!(
+                    k,
+                    "-i" | "--index-url" | "--extra-index-url" | "--index" | "--default-index"
+                ) || k.ends_with("index-url")
             };
             pair_sets(&index_key, &plain_http).then(|| {
                 format!("installs from a package index over plain http, so {name} cannot verify what it gets")
@@ -653,9 +696,13 @@ pub fn disables_verification(name: &str, words: &[Word]) -> Option<String> {
             || has("--no-check-certificate")
             || args.iter().any(|a| {
                 let lower = a.to_ascii_lowercase();
-                ["allowunauthenticated", "allowinsecurerepositories", "allowdowngradetoinsecurerepositories"]
-                    .iter()
-                    .any(|k| lower.contains(&format!("{k}=true")) || lower.contains(&format!("{k}=1")))
+                [
+                    "allowunauthenticated",
+                    "allowinsecurerepositories",
+                    "allowdowngradetoinsecurerepositories",
+                ]
+                .iter()
+                .any(|k| lower.contains(&format!("{k}=true")) || lower.contains(&format!("{k}=1")))
                     || lower.contains("verify-peer=false")
             }))
         .then(|| "installs packages whose signatures are not checked".to_string()),
@@ -684,9 +731,10 @@ pub fn disables_verification(name: &str, words: &[Word]) -> Option<String> {
                 "switches off Go's checksum database or TLS checks for modules".to_string()
             })
         }
-        "gem" => (has("sources") && (value_after("-a").is_some_and(plain_http) || value_after("--add").is_some_and(plain_http)))
-            .then(|| "adds a RubyGems source over plain http".to_string()),
-        "helm" | "docker" | "podman" => None,
+        "gem" => (has("sources")
+            && (value_after("-a").is_some_and(plain_http)
+                || value_after("--add").is_some_and(plain_http)))
+        .then(|| "adds a RubyGems source over plain http".to_string()),
         _ => None,
     }
 }
@@ -702,7 +750,9 @@ pub fn insecure_variable(name: &str, value: &str) -> Option<String> {
         "CURL_CA_BUNDLE" | "REQUESTS_CA_BUNDLE" if value.is_empty() => {
             "certificate checks of Python requests"
         }
-        "NPM_CONFIG_STRICT_SSL" | "YARN_ENABLE_STRICT_SSL" | "npm_config_strict_ssl" if falsy(value) => {
+        "NPM_CONFIG_STRICT_SSL" | "YARN_ENABLE_STRICT_SSL" | "npm_config_strict_ssl"
+            if falsy(value) =>
+        {
             "the package manager's TLS certificate checks"
         }
         "PIP_TRUSTED_HOST" | "UV_INSECURE_HOST" if !value.is_empty() => {
@@ -756,7 +806,9 @@ mod tests {
             let c = classifier.classify(command);
             assert!(classification_blocked(&c), "{command}: {:#?}", c.effects);
             assert!(
-                c.effects.iter().any(|e| e.rule == "supply-chain.verification-off"),
+                c.effects
+                    .iter()
+                    .any(|e| e.rule == "supply-chain.verification-off"),
                 "{command}: {:#?}",
                 c.effects
             );
@@ -771,7 +823,9 @@ mod tests {
         ] {
             let c = classifier.classify(command);
             assert!(
-                !c.effects.iter().any(|e| e.rule == "supply-chain.verification-off"),
+                !c.effects
+                    .iter()
+                    .any(|e| e.rule == "supply-chain.verification-off"),
                 "{command}: {:#?}",
                 c.effects
             );

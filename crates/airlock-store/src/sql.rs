@@ -1,0 +1,1428 @@
+//! The SQL implementation of [`Store`] and [`TenantStore`], one code path
+//! for SQLite and PostgreSQL through SQLx's `Any` driver.
+//!
+//! Every write transaction starts by taking the tenant's write lock: on
+//! SQLite `BEGIN IMMEDIATE` (the database's single writer lock), on
+//! PostgreSQL `SELECT … FROM audit_heads … FOR UPDATE` on the tenant's log
+//! head row. The rows an operation decides on (the request, the receipt,
+//! the agent) are then read `FOR UPDATE` too. Holding the head first means
+//! a tenant's writes are serialised across all processes sharing the
+//! database, the audit order is the commit order, and no two transactions
+//! ever wait on each other in opposite orders. Each write appends its audit
+//! entry in the same transaction, so state and log commit or vanish
+//! together.
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use airlock_approvals::{
+    check_vote, tally, Refusal, RequestStatus, RequestView, Tally, Vote, VoteKind,
+};
+use airlock_audit::{
+    leaf_hash, Appended, AuditEntry, Checkpoint, CheckpointPolicy, EntryKind, Frontier, Hash,
+    MerkleAccumulator, StoredEntry, Timestamp,
+};
+use airlock_model::AgentIdentity;
+use async_trait::async_trait;
+use serde_json::json;
+use sqlx::any::{Any, AnyRow};
+use sqlx::AnyPool;
+use sqlx::{Executor, Transaction};
+
+use crate::api::{Backend, Store, TenantStore};
+use crate::connect::{connect, CheckpointKey, StoreOptions};
+use crate::convert::{
+    from_json, micros, seconds, status_from_name, status_name, to_json, verdict_from_name,
+    verdict_name, Columns,
+};
+use crate::error::{StoreError, StoreResult};
+use crate::ids::{random_id, IssuedToken, TenantId, TokenHash};
+use crate::records::{
+    Agent, Approval, ApprovalOutcome, ApprovalRequest, Approver, AuditEvent, KeyRevocation,
+    NewAgent, NewApprover, NewEscalation, NewReceipt, Principal, Receipt, ReceiptRef, Stamp,
+    Tenant, Withdrawn,
+};
+
+const TENANT_COLUMNS: &str = "id, name, created_at, emergency_stop_by, emergency_stop_at";
+const AGENT_COLUMNS: &str = "tenant_id, id, name, operator, roles, created_at, expires_at, \
+     revoked_at, revoked_by, last_seen_identity, last_seen_at";
+const APPROVER_COLUMNS: &str = "tenant_id, id, name, roles, created_at, revoked_at, revoked_by";
+const REQUEST_COLUMNS: &str = "tenant_id, id, agent_id, operator, action, action_digest, \
+     plan_digest, decision, requirement, environment, status, created_at, expires_at, resolved_at";
+const APPROVAL_COLUMNS: &str = "request_id, approver_id, roles, verdict, comment, at";
+const RECEIPT_COLUMNS: &str = "tenant_id, id, request_id, nonce, envelope, issued_at, \
+     expires_at, redeemed_at, revoked_at, revoked_by";
+
+/// A store on SQLite or PostgreSQL.
+#[derive(Clone)]
+pub struct SqlStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    pool: AnyPool,
+    backend: Backend,
+    checkpoint_key: Option<CheckpointKey>,
+    checkpoint_policy: CheckpointPolicy,
+}
+
+impl SqlStore {
+    /// Opens `sqlite://PATH` or `postgres://…[?schema=NAME]` with default
+    /// options (no checkpoint key).
+    pub async fn open(url: &str) -> StoreResult<SqlStore> {
+        SqlStore::open_with(url, StoreOptions::default()).await
+    }
+
+    /// Opens the store at `url`, creating and migrating its schema.
+    pub async fn open_with(url: &str, options: StoreOptions) -> StoreResult<SqlStore> {
+        let (pool, backend) = connect(url, &options).await?;
+        Ok(SqlStore {
+            inner: Arc::new(Inner {
+                pool,
+                backend,
+                checkpoint_key: options.checkpoint_key,
+                checkpoint_policy: options.checkpoint_policy,
+            }),
+        })
+    }
+
+    /// The same tenant handle as [`Store::tenant`], with its concrete type.
+    pub fn tenant_store(&self, tenant: &TenantId) -> SqlTenantStore {
+        SqlTenantStore {
+            inner: Arc::clone(&self.inner),
+            tenant: tenant.clone(),
+        }
+    }
+}
+
+impl Inner {
+    /// `" FOR UPDATE"` where row locks exist (PostgreSQL); SQLite's
+    /// `BEGIN IMMEDIATE` already holds the only write lock.
+    fn for_update(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR UPDATE",
+        }
+    }
+
+    async fn begin(&self) -> StoreResult<Transaction<'static, Any>> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+
+    /// Starts a write transaction for `tenant`, holding its log head.
+    async fn begin_write(&self, tenant: &TenantId) -> StoreResult<WriteTx> {
+        let mut tx = self.begin().await?;
+        let head = sqlx::query(&format!(
+            "SELECT size, frontier FROM audit_heads WHERE tenant_id = $1{}",
+            self.for_update()
+        ))
+        .bind(tenant.as_str())
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| StoreError::not_found("tenant", tenant.as_str()))?;
+        let columns = Columns(&head);
+        let frontier: Frontier = columns.json("frontier")?;
+        if i64::try_from(frontier.size).ok() != Some(columns.int("size")?) {
+            return Err(StoreError::corrupt("audit head size disagrees with its frontier"));
+        }
+        let tree = MerkleAccumulator::from_frontier(frontier).map_err(StoreError::corrupt)?;
+        let stop_row = sqlx::query("SELECT emergency_stop_by, emergency_stop_at FROM tenants WHERE id = $1")
+            .bind(tenant.as_str())
+            .fetch_one(&mut *tx)
+            .await?;
+        let emergency_stop = Columns(&stop_row).stamp("emergency_stop_by", "emergency_stop_at")?;
+        Ok(WriteTx {
+            tx,
+            tree,
+            emergency_stop,
+        })
+    }
+}
+
+/// A write transaction holding one tenant's log head.
+struct WriteTx {
+    tx: Transaction<'static, Any>,
+    tree: MerkleAccumulator,
+    emergency_stop: Option<Stamp>,
+}
+
+impl WriteTx {
+    fn refuse_if_stopped(&self) -> StoreResult<()> {
+        match &self.emergency_stop {
+            Some(stop) => Err(StoreError::EmergencyStopped {
+                by: stop.by.clone(),
+                at: stop.at,
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// Appends `event` as the next entry of `tenant`'s log, advances the
+    /// head, and stores a signed checkpoint when one is due.
+    async fn append(
+        &mut self,
+        inner: &Inner,
+        tenant: &TenantId,
+        event: AuditEvent,
+    ) -> StoreResult<Appended> {
+        let entry = AuditEntry {
+            index: self.tree.size(),
+            timestamp: event.timestamp,
+            tenant: tenant.to_string(),
+            kind: event.kind,
+            actor: event.actor,
+            subject: event.subject,
+            data: event.data,
+        };
+        let leaf_bytes = entry.leaf_bytes();
+        let leaf = leaf_hash(&leaf_bytes);
+        self.tree.push(leaf);
+        let root_after = self.tree.root();
+        let size = self.tree.size();
+        let entry_text = String::from_utf8(leaf_bytes).map_err(StoreError::corrupt)?;
+        sqlx::query(
+            "INSERT INTO audit_log (tenant_id, idx, entry, leaf_hash, root_after)
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(tenant.as_str())
+        .bind(to_i64(entry.index)?)
+        .bind(entry_text)
+        .bind(hex::encode(leaf))
+        .bind(hex::encode(root_after))
+        .execute(&mut *self.tx)
+        .await?;
+        let checkpoint = match &inner.checkpoint_key {
+            Some(key) if inner.checkpoint_policy.is_due(size) => {
+                let checkpoint = sign_checkpoint(key, tenant, size, root_after)?;
+                insert_checkpoint(&mut self.tx, tenant, &checkpoint, entry.timestamp).await?;
+                Some(checkpoint)
+            }
+            _ => None,
+        };
+        sqlx::query("UPDATE audit_heads SET size = $2, frontier = $3 WHERE tenant_id = $1")
+            .bind(tenant.as_str())
+            .bind(to_i64(size)?)
+            .bind(to_json(&self.tree.frontier())?)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(Appended {
+            stored: StoredEntry {
+                entry,
+                leaf_hash: leaf,
+                root_after,
+            },
+            checkpoint,
+        })
+    }
+
+    async fn commit(self) -> StoreResult<()> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+}
+
+fn sign_checkpoint(
+    key: &CheckpointKey,
+    tenant: &TenantId,
+    size: u64,
+    root: Hash,
+) -> StoreResult<Checkpoint> {
+    let origin = format!("{}/{}", key.origin_prefix, tenant);
+    Ok(Checkpoint::sign(&origin, size, root, &key.key, &key.key_name)?)
+}
+
+async fn insert_checkpoint(
+    tx: &mut Transaction<'static, Any>,
+    tenant: &TenantId,
+    checkpoint: &Checkpoint,
+    at: Timestamp,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO checkpoints (tenant_id, size, note, created_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (tenant_id, size) DO NOTHING",
+    )
+    .bind(tenant.as_str())
+    .bind(to_i64(checkpoint.size)?)
+    .bind(checkpoint.to_string())
+    .bind(micros(at))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+fn to_i64(value: u64) -> StoreResult<i64> {
+    i64::try_from(value).map_err(|_| StoreError::InvalidInput(format!("{value} is out of range")))
+}
+
+fn hash_column(columns: &Columns<'_>, column: &str) -> StoreResult<Hash> {
+    let text = columns.text(column)?;
+    let bytes = hex::decode(&text).map_err(|error| StoreError::corrupt(format!("{column}: {error}")))?;
+    Hash::try_from(bytes.as_slice())
+        .map_err(|_| StoreError::corrupt(format!("{column} is not 32 bytes")))
+}
+
+fn tenant_column(columns: &Columns<'_>, column: &str) -> StoreResult<TenantId> {
+    TenantId::new(columns.text(column)?).map_err(StoreError::corrupt)
+}
+
+fn tenant_from_row(row: &AnyRow) -> StoreResult<Tenant> {
+    let c = Columns(row);
+    Ok(Tenant {
+        id: tenant_column(&c, "id")?,
+        name: c.text("name")?,
+        created_at: c.time("created_at")?,
+        emergency_stop: c.stamp("emergency_stop_by", "emergency_stop_at")?,
+    })
+}
+
+fn agent_from_row(row: &AnyRow) -> StoreResult<Agent> {
+    let c = Columns(row);
+    let last_seen = match (c.opt_text("last_seen_identity")?, c.opt_time("last_seen_at")?) {
+        (Some(identity), Some(at)) => Some((from_json("last_seen_identity", &identity)?, at)),
+        _ => None,
+    };
+    Ok(Agent {
+        tenant: tenant_column(&c, "tenant_id")?,
+        id: c.text("id")?,
+        name: c.text("name")?,
+        operator: c.text("operator")?,
+        roles: c.json("roles")?,
+        created_at: c.time("created_at")?,
+        expires_at: c.opt_time("expires_at")?,
+        revoked: c.stamp("revoked_by", "revoked_at")?,
+        last_seen,
+    })
+}
+
+fn approver_from_row(row: &AnyRow) -> StoreResult<Approver> {
+    let c = Columns(row);
+    Ok(Approver {
+        tenant: tenant_column(&c, "tenant_id")?,
+        id: c.text("id")?,
+        name: c.text("name")?,
+        roles: c.json("roles")?,
+        created_at: c.time("created_at")?,
+        revoked: c.stamp("revoked_by", "revoked_at")?,
+    })
+}
+
+fn request_from_row(row: &AnyRow) -> StoreResult<ApprovalRequest> {
+    let c = Columns(row);
+    Ok(ApprovalRequest {
+        tenant: tenant_column(&c, "tenant_id")?,
+        id: c.text("id")?,
+        agent_id: c.text("agent_id")?,
+        operator: c.text("operator")?,
+        action: c.json("action")?,
+        action_digest: c.text("action_digest")?,
+        plan_digest: c.opt_text("plan_digest")?,
+        decision: c.json("decision")?,
+        requirement: c.json("requirement")?,
+        environment: c.text("environment")?,
+        status: status_from_name(&c.text("status")?)?,
+        created_at: c.time("created_at")?,
+        expires_at: c.time("expires_at")?,
+        resolved_at: c.opt_time("resolved_at")?,
+    })
+}
+
+fn approval_from_row(row: &AnyRow) -> StoreResult<Approval> {
+    let c = Columns(row);
+    Ok(Approval {
+        request_id: c.text("request_id")?,
+        approver_id: c.text("approver_id")?,
+        roles: c.json("roles")?,
+        verdict: verdict_from_name(&c.text("verdict")?)?,
+        comment: c.opt_text("comment")?,
+        at: c.time("at")?,
+    })
+}
+
+fn receipt_from_row(row: &AnyRow) -> StoreResult<Receipt> {
+    let c = Columns(row);
+    Ok(Receipt {
+        tenant: tenant_column(&c, "tenant_id")?,
+        id: c.text("id")?,
+        request_id: c.text("request_id")?,
+        nonce: c.text("nonce")?,
+        envelope: c.json("envelope")?,
+        issued_at: c.time("issued_at")?,
+        expires_at: c.time("expires_at")?,
+        redeemed_at: c.opt_time("redeemed_at")?,
+        revoked: c.stamp("revoked_by", "revoked_at")?,
+    })
+}
+
+fn stored_entry_from_row(row: &AnyRow) -> StoreResult<StoredEntry> {
+    let c = Columns(row);
+    Ok(StoredEntry {
+        entry: c.json("entry")?,
+        leaf_hash: hash_column(&c, "leaf_hash")?,
+        root_after: hash_column(&c, "root_after")?,
+    })
+}
+
+/// Fetches at most one row of `tenant` and maps it, through any executor.
+async fn fetch_one_of<'c, E, T>(
+    executor: E,
+    sql: &str,
+    tenant: &TenantId,
+    id: &str,
+    map: fn(&AnyRow) -> StoreResult<T>,
+) -> StoreResult<Option<T>>
+where
+    E: Executor<'c, Database = Any>,
+{
+    sqlx::query(sql)
+        .bind(tenant.as_str())
+        .bind(id)
+        .fetch_optional(executor)
+        .await?
+        .as_ref()
+        .map(map)
+        .transpose()
+}
+
+/// Sorted ids from an `UPDATE … RETURNING id`.
+fn returned_ids(rows: &[AnyRow]) -> StoreResult<Vec<String>> {
+    let mut ids = rows
+        .iter()
+        .map(|row| Columns(row).text("id"))
+        .collect::<StoreResult<Vec<_>>>()?;
+    ids.sort();
+    Ok(ids)
+}
+
+fn map_unique(error: sqlx::Error, kind: &'static str, id: &str) -> StoreError {
+    let error = StoreError::Database(error);
+    if error.is_unique_violation() {
+        StoreError::AlreadyExists {
+            kind,
+            id: id.to_owned(),
+        }
+    } else {
+        error
+    }
+}
+
+#[async_trait]
+impl Store for SqlStore {
+    fn backend(&self) -> Backend {
+        self.inner.backend
+    }
+
+    async fn create_tenant(
+        &self,
+        id: &TenantId,
+        name: &str,
+        by: &str,
+        now: Timestamp,
+    ) -> StoreResult<Tenant> {
+        let inner = &self.inner;
+        let mut tx = inner.begin().await?;
+        sqlx::query("INSERT INTO tenants (id, name, created_at) VALUES ($1, $2, $3)")
+            .bind(id.as_str())
+            .bind(name)
+            .bind(micros(now))
+            .execute(&mut *tx)
+            .await
+            .map_err(|error| map_unique(error, "tenant", id.as_str()))?;
+        let empty = MerkleAccumulator::new();
+        sqlx::query("INSERT INTO audit_heads (tenant_id, size, frontier) VALUES ($1, 0, $2)")
+            .bind(id.as_str())
+            .bind(to_json(&empty.frontier())?)
+            .execute(&mut *tx)
+            .await?;
+        let mut write = WriteTx {
+            tx,
+            tree: empty,
+            emergency_stop: None,
+        };
+        write
+            .append(
+                inner,
+                id,
+                AuditEvent::new(
+                    now,
+                    EntryKind::Other("tenant_created".into()),
+                    by,
+                    id.as_str(),
+                    json!({ "name": name }),
+                ),
+            )
+            .await?;
+        write.commit().await?;
+        Ok(Tenant {
+            id: id.clone(),
+            name: name.to_owned(),
+            created_at: now,
+            emergency_stop: None,
+        })
+    }
+
+    async fn tenants(&self) -> StoreResult<Vec<Tenant>> {
+        sqlx::query(&format!("SELECT {TENANT_COLUMNS} FROM tenants ORDER BY id"))
+            .fetch_all(&self.inner.pool)
+            .await?
+            .iter()
+            .map(tenant_from_row)
+            .collect()
+    }
+
+    async fn principal_by_token(&self, token: &str) -> StoreResult<Option<Principal>> {
+        let hash = TokenHash::of(token);
+        let agent = sqlx::query(&format!(
+            "SELECT {AGENT_COLUMNS} FROM agents WHERE token_hash = $1"
+        ))
+        .bind(hash.as_hex())
+        .fetch_optional(&self.inner.pool)
+        .await?;
+        if let Some(row) = agent {
+            return Ok(Some(Principal::Agent(agent_from_row(&row)?)));
+        }
+        let approver = sqlx::query(&format!(
+            "SELECT {APPROVER_COLUMNS} FROM approvers WHERE token_hash = $1"
+        ))
+        .bind(hash.as_hex())
+        .fetch_optional(&self.inner.pool)
+        .await?;
+        approver
+            .map(|row| approver_from_row(&row).map(Principal::Approver))
+            .transpose()
+    }
+
+    fn tenant(&self, tenant: &TenantId) -> Arc<dyn TenantStore> {
+        Arc::new(self.tenant_store(tenant))
+    }
+
+    async fn close(&self) {
+        self.inner.pool.close().await;
+    }
+}
+
+/// One tenant's view of a [`SqlStore`]. Every statement it runs carries
+/// `tenant_id = <its tenant>`.
+#[derive(Clone)]
+pub struct SqlTenantStore {
+    inner: Arc<Inner>,
+    tenant: TenantId,
+}
+
+impl SqlTenantStore {
+    async fn load_agent<'c, E: Executor<'c, Database = Any>>(
+        &self,
+        executor: E,
+        id: &str,
+        lock: bool,
+    ) -> StoreResult<Agent> {
+        let lock = if lock { self.inner.for_update() } else { "" };
+        let sql = format!("SELECT {AGENT_COLUMNS} FROM agents WHERE tenant_id = $1 AND id = $2{lock}");
+        fetch_one_of(executor, &sql, &self.tenant, id, agent_from_row)
+            .await?
+            .ok_or_else(|| StoreError::not_found("agent", id))
+    }
+
+    async fn load_approver<'c, E: Executor<'c, Database = Any>>(
+        &self,
+        executor: E,
+        id: &str,
+    ) -> StoreResult<Approver> {
+        let sql = format!("SELECT {APPROVER_COLUMNS} FROM approvers WHERE tenant_id = $1 AND id = $2");
+        fetch_one_of(executor, &sql, &self.tenant, id, approver_from_row)
+            .await?
+            .ok_or_else(|| StoreError::not_found("approver", id))
+    }
+
+    async fn load_request<'c, E: Executor<'c, Database = Any>>(
+        &self,
+        executor: E,
+        id: &str,
+        lock: bool,
+    ) -> StoreResult<ApprovalRequest> {
+        let lock = if lock { self.inner.for_update() } else { "" };
+        let sql = format!(
+            "SELECT {REQUEST_COLUMNS} FROM approval_requests WHERE tenant_id = $1 AND id = $2{lock}"
+        );
+        fetch_one_of(executor, &sql, &self.tenant, id, request_from_row)
+            .await?
+            .ok_or_else(|| StoreError::not_found("approval request", id))
+    }
+
+    async fn load_approvals<'c, E: Executor<'c, Database = Any>>(
+        &self,
+        executor: E,
+        request_id: &str,
+    ) -> StoreResult<Vec<Approval>> {
+        sqlx::query(&format!(
+            "SELECT {APPROVAL_COLUMNS} FROM approvals WHERE tenant_id = $1 AND request_id = $2
+             ORDER BY at, approver_id"
+        ))
+        .bind(self.tenant.as_str())
+        .bind(request_id)
+        .fetch_all(executor)
+        .await?
+        .iter()
+        .map(approval_from_row)
+        .collect()
+    }
+
+    async fn set_request_status(
+        &self,
+        write: &mut WriteTx,
+        id: &str,
+        status: RequestStatus,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE approval_requests SET status = $3, resolved_at = $4
+             WHERE tenant_id = $1 AND id = $2",
+        )
+        .bind(self.tenant.as_str())
+        .bind(id)
+        .bind(status_name(status))
+        .bind(micros(now))
+        .execute(&mut *write.tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Cancels pending requests and revokes unredeemed receipts, of one
+    /// agent or (with `agent = None`) of the whole tenant.
+    async fn withdraw(
+        &self,
+        write: &mut WriteTx,
+        agent: Option<&str>,
+        by: &str,
+        now: Timestamp,
+    ) -> StoreResult<Withdrawn> {
+        let (request_filter, receipt_filter) = match agent {
+            Some(_) => (
+                " AND agent_id = $4",
+                " AND request_id IN (SELECT id FROM approval_requests
+                    WHERE tenant_id = $1 AND agent_id = $4)",
+            ),
+            None => ("", ""),
+        };
+        let cancel = format!(
+            "UPDATE approval_requests SET status = 'cancelled', resolved_at = $2
+             WHERE tenant_id = $1 AND status = 'pending' AND $3 = $3{request_filter} RETURNING id"
+        );
+        let revoke = format!(
+            "UPDATE receipts SET revoked_at = $2, revoked_by = $3
+             WHERE tenant_id = $1 AND redeemed_at IS NULL AND revoked_at IS NULL{receipt_filter}
+             RETURNING id"
+        );
+        let mut withdrawn = Withdrawn::default();
+        for (sql, ids) in [
+            (cancel, &mut withdrawn.cancelled_requests),
+            (revoke, &mut withdrawn.revoked_receipts),
+        ] {
+            let mut query = sqlx::query(&sql)
+                .bind(self.tenant.as_str())
+                .bind(micros(now))
+                .bind(by);
+            if let Some(agent) = agent {
+                query = query.bind(agent);
+            }
+            *ids = returned_ids(&query.fetch_all(&mut *write.tx).await?)?;
+        }
+        Ok(withdrawn)
+    }
+
+    /// Registers a principal row (agent or approver) and its audit entry.
+    async fn register<'q>(
+        &self,
+        kind: &'static str,
+        id: &str,
+        insert: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>,
+        data: serde_json::Value,
+        by: &str,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        let mut write = self.inner.begin_write(&self.tenant).await?;
+        insert
+            .execute(&mut *write.tx)
+            .await
+            .map_err(|error| map_unique(error, kind, id))?;
+        write
+            .append(
+                &self.inner,
+                &self.tenant,
+                AuditEvent::new(now, EntryKind::Other(format!("{kind}_registered")), by, id, data),
+            )
+            .await?;
+        write.commit().await
+    }
+}
+
+#[async_trait]
+impl TenantStore for SqlTenantStore {
+    fn tenant_id(&self) -> &TenantId {
+        &self.tenant
+    }
+
+    async fn info(&self) -> StoreResult<Tenant> {
+        let row = sqlx::query(&format!("SELECT {TENANT_COLUMNS} FROM tenants WHERE id = $1"))
+            .bind(self.tenant.as_str())
+            .fetch_optional(&self.inner.pool)
+            .await?
+            .ok_or_else(|| StoreError::not_found("tenant", self.tenant.as_str()))?;
+        tenant_from_row(&row)
+    }
+
+    async fn create_agent(
+        &self,
+        agent: NewAgent,
+        by: &str,
+        now: Timestamp,
+    ) -> StoreResult<(Agent, IssuedToken)> {
+        let token = IssuedToken::generate()?;
+        let roles = to_json(&agent.roles)?;
+        let insert = sqlx::query(
+            "INSERT INTO agents (tenant_id, id, name, operator, roles, token_hash, created_at, expires_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(self.tenant.as_str())
+        .bind(agent.id.as_str())
+        .bind(agent.name.as_str())
+        .bind(agent.operator.as_str())
+        .bind(roles)
+        .bind(token.hash().as_hex().to_owned())
+        .bind(micros(now))
+        .bind(agent.expires_at.map(micros));
+        let data = json!({
+            "name": agent.name,
+            "operator": agent.operator,
+            "roles": agent.roles,
+            "expires_at": agent.expires_at.map(|t| t.to_string()),
+        });
+        self.register("agent", &agent.id, insert, data, by, now).await?;
+        let stored = Agent {
+            tenant: self.tenant.clone(),
+            id: agent.id,
+            name: agent.name,
+            operator: agent.operator,
+            roles: agent.roles,
+            created_at: now,
+            expires_at: agent.expires_at,
+            revoked: None,
+            last_seen: None,
+        };
+        Ok((stored, token))
+    }
+
+    async fn agent(&self, id: &str) -> StoreResult<Agent> {
+        self.load_agent(&self.inner.pool, id, false).await
+    }
+
+    async fn agents(&self) -> StoreResult<Vec<Agent>> {
+        sqlx::query(&format!(
+            "SELECT {AGENT_COLUMNS} FROM agents WHERE tenant_id = $1 ORDER BY id"
+        ))
+        .bind(self.tenant.as_str())
+        .fetch_all(&self.inner.pool)
+        .await?
+        .iter()
+        .map(agent_from_row)
+        .collect()
+    }
+
+    async fn record_agent_identity(
+        &self,
+        id: &str,
+        identity: &AgentIdentity,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        let updated = sqlx::query(
+            "UPDATE agents SET last_seen_identity = $3, last_seen_at = $4
+             WHERE tenant_id = $1 AND id = $2",
+        )
+        .bind(self.tenant.as_str())
+        .bind(id)
+        .bind(to_json(identity)?)
+        .bind(micros(now))
+        .execute(&self.inner.pool)
+        .await?;
+        if updated.rows_affected() == 0 {
+            return Err(StoreError::not_found("agent", id));
+        }
+        Ok(())
+    }
+
+    async fn create_approver(
+        &self,
+        approver: NewApprover,
+        by: &str,
+        now: Timestamp,
+    ) -> StoreResult<(Approver, IssuedToken)> {
+        let token = IssuedToken::generate()?;
+        let insert = sqlx::query(
+            "INSERT INTO approvers (tenant_id, id, name, roles, token_hash, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(self.tenant.as_str())
+        .bind(approver.id.as_str())
+        .bind(approver.name.as_str())
+        .bind(to_json(&approver.roles)?)
+        .bind(token.hash().as_hex().to_owned())
+        .bind(micros(now));
+        let data = json!({ "name": approver.name, "roles": approver.roles });
+        self.register("approver", &approver.id, insert, data, by, now)
+            .await?;
+        let stored = Approver {
+            tenant: self.tenant.clone(),
+            id: approver.id,
+            name: approver.name,
+            roles: approver.roles,
+            created_at: now,
+            revoked: None,
+        };
+        Ok((stored, token))
+    }
+
+    async fn approver(&self, id: &str) -> StoreResult<Approver> {
+        self.load_approver(&self.inner.pool, id).await
+    }
+
+    async fn approvers(&self) -> StoreResult<Vec<Approver>> {
+        sqlx::query(&format!(
+            "SELECT {APPROVER_COLUMNS} FROM approvers WHERE tenant_id = $1 ORDER BY id"
+        ))
+        .bind(self.tenant.as_str())
+        .fetch_all(&self.inner.pool)
+        .await?
+        .iter()
+        .map(approver_from_row)
+        .collect()
+    }
+
+    async fn revoke_approver(&self, id: &str, by: &str, now: Timestamp) -> StoreResult<Approver> {
+        let mut write = self.inner.begin_write(&self.tenant).await?;
+        self.load_approver(&mut *write.tx, id).await?;
+        sqlx::query(
+            "UPDATE approvers SET revoked_at = COALESCE(revoked_at, $3),
+                 revoked_by = COALESCE(revoked_by, $4)
+             WHERE tenant_id = $1 AND id = $2",
+        )
+        .bind(self.tenant.as_str())
+        .bind(id)
+        .bind(micros(now))
+        .bind(by)
+        .execute(&mut *write.tx)
+        .await?;
+        write
+            .append(
+                &self.inner,
+                &self.tenant,
+                AuditEvent::new(now, EntryKind::Revocation, by, id, json!({ "principal": "approver" })),
+            )
+            .await?;
+        let approver = self.load_approver(&mut *write.tx, id).await?;
+        write.commit().await?;
+        Ok(approver)
+    }
+
+    async fn submit_escalation(
+        &self,
+        escalation: NewEscalation,
+        now: Timestamp,
+    ) -> StoreResult<ApprovalRequest> {
+        if escalation.action.tenant != self.tenant.as_str() {
+            return Err(StoreError::InvalidInput(format!(
+                "the action belongs to tenant {:?}, not {:?}",
+                escalation.action.tenant,
+                self.tenant.as_str()
+            )));
+        }
+        if escalation.expires_at <= now {
+            return Err(StoreError::InvalidInput(
+                "the request would expire before it is created".into(),
+            ));
+        }
+        let action_json = serde_json::to_value(&escalation.action)
+            .map_err(|error| StoreError::InvalidInput(error.to_string()))?;
+        let action_digest = airlock_receipts::action_digest(&action_json);
+        let id = random_id("req_")?;
+
+        let mut write = self.inner.begin_write(&self.tenant).await?;
+        write.refuse_if_stopped()?;
+        let agent_id = escalation.action.agent.id.clone();
+        let agent = self.load_agent(&mut *write.tx, &agent_id, true).await?;
+        if agent.revoked.is_some() {
+            return Err(StoreError::AgentRevoked(agent.id));
+        }
+        if !agent.is_active(now) {
+            return Err(StoreError::AgentExpired(agent.id));
+        }
+        let request = ApprovalRequest {
+            tenant: self.tenant.clone(),
+            id,
+            agent_id,
+            operator: agent.operator,
+            action: escalation.action,
+            action_digest,
+            plan_digest: escalation.plan_digest,
+            decision: escalation.decision,
+            requirement: escalation.requirement,
+            environment: escalation.environment,
+            status: RequestStatus::Pending,
+            created_at: now,
+            expires_at: escalation.expires_at,
+            resolved_at: None,
+        };
+        sqlx::query(
+            "INSERT INTO approval_requests (tenant_id, id, agent_id, operator, action, action_digest,
+                 plan_digest, decision, requirement, environment, status, created_at, expires_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        )
+        .bind(self.tenant.as_str())
+        .bind(request.id.as_str())
+        .bind(request.agent_id.as_str())
+        .bind(request.operator.as_str())
+        .bind(to_json(&action_json)?)
+        .bind(request.action_digest.as_str())
+        .bind(request.plan_digest.clone())
+        .bind(to_json(&request.decision)?)
+        .bind(to_json(&request.requirement)?)
+        .bind(request.environment.as_str())
+        .bind(status_name(request.status))
+        .bind(micros(now))
+        .bind(micros(request.expires_at))
+        .execute(&mut *write.tx)
+        .await?;
+        let data = json!({
+            "action_digest": request.action_digest,
+            "plan_digest": request.plan_digest,
+            "environment": request.environment,
+            "verdict": request.decision.verdict,
+            "risk": request.decision.risk,
+            "requirement": request.requirement,
+            "expires_at": request.expires_at.to_string(),
+        });
+        write
+            .append(
+                &self.inner,
+                &self.tenant,
+                AuditEvent::new(now, EntryKind::Request, &request.agent_id, &request.id, data),
+            )
+            .await?;
+        write.commit().await?;
+        Ok(request)
+    }
+
+    async fn record_approval(
+        &self,
+        request_id: &str,
+        approver_id: &str,
+        verdict: VoteKind,
+        comment: Option<&str>,
+        now: Timestamp,
+    ) -> StoreResult<ApprovalOutcome> {
+        let mut write = self.inner.begin_write(&self.tenant).await?;
+        let mut request = self.load_request(&mut *write.tx, request_id, true).await?;
+        let approver = self.load_approver(&mut *write.tx, approver_id).await?;
+        if approver.revoked.is_some() {
+            return Err(StoreError::ApproverRevoked(approver.id));
+        }
+        let existing: Vec<Vote> = self
+            .load_approvals(&mut *write.tx, request_id)
+            .await?
+            .into_iter()
+            .map(|approval| Vote {
+                approver: approval.approver_id,
+                roles: approval.roles,
+                kind: approval.verdict,
+            })
+            .collect();
+        let vote = Vote {
+            approver: approver.id.clone(),
+            roles: approver.roles.clone(),
+            kind: verdict,
+        };
+        let view = RequestView {
+            status: request.status,
+            operator: Some(&request.operator),
+            expires_at: seconds(request.expires_at),
+            requirement: &request.requirement,
+        };
+        match check_vote(&view, &existing, &vote, seconds(now)) {
+            Ok(()) => {}
+            Err(Refusal::Expired) => {
+                self.set_request_status(&mut write, request_id, RequestStatus::Expired, now)
+                    .await?;
+                write
+                    .append(
+                        &self.inner,
+                        &self.tenant,
+                        AuditEvent::new(
+                            now,
+                            EntryKind::Other("request_expired".into()),
+                            "airlock",
+                            request_id,
+                            json!({ "expires_at": request.expires_at.to_string() }),
+                        ),
+                    )
+                    .await?;
+                write.commit().await?;
+                return Err(StoreError::VoteRefused(Refusal::Expired));
+            }
+            Err(refusal) => return Err(StoreError::VoteRefused(refusal)),
+        }
+        sqlx::query(
+            "INSERT INTO approvals (tenant_id, request_id, approver_id, roles, verdict, comment, at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(self.tenant.as_str())
+        .bind(request_id)
+        .bind(approver.id.as_str())
+        .bind(to_json(&approver.roles)?)
+        .bind(verdict_name(verdict))
+        .bind(comment.map(str::to_owned))
+        .bind(micros(now))
+        .execute(&mut *write.tx)
+        .await?;
+        let mut votes = existing;
+        votes.push(vote);
+        let Tally { status, missing } = tally(&view, &votes);
+        if status != request.status {
+            self.set_request_status(&mut write, request_id, status, now)
+                .await?;
+            request.status = status;
+            request.resolved_at = Some(now);
+        }
+        let kind = match verdict {
+            VoteKind::Approve => EntryKind::Approval,
+            VoteKind::Reject => EntryKind::Rejection,
+        };
+        let data = json!({
+            "verdict": verdict_name(verdict),
+            "roles": approver.roles,
+            "comment": comment,
+            "status": status_name(status),
+            "missing": missing,
+        });
+        write
+            .append(
+                &self.inner,
+                &self.tenant,
+                AuditEvent::new(now, kind, &approver.id, request_id, data),
+            )
+            .await?;
+        write.commit().await?;
+        Ok(ApprovalOutcome {
+            approval: Approval {
+                request_id: request_id.to_owned(),
+                approver_id: approver.id,
+                roles: approver.roles,
+                verdict,
+                comment: comment.map(str::to_owned),
+                at: now,
+            },
+            request,
+            tally: Tally { status, missing },
+        })
+    }
+
+    async fn request(&self, id: &str) -> StoreResult<ApprovalRequest> {
+        self.load_request(&self.inner.pool, id, false).await
+    }
+
+    async fn requests(&self, status: Option<RequestStatus>) -> StoreResult<Vec<ApprovalRequest>> {
+        let rows = match status {
+            Some(status) => {
+                sqlx::query(&format!(
+                    "SELECT {REQUEST_COLUMNS} FROM approval_requests
+                     WHERE tenant_id = $1 AND status = $2 ORDER BY created_at, id"
+                ))
+                .bind(self.tenant.as_str())
+                .bind(status_name(status))
+                .fetch_all(&self.inner.pool)
+                .await?
+            }
+            None => {
+                sqlx::query(&format!(
+                    "SELECT {REQUEST_COLUMNS} FROM approval_requests
+                     WHERE tenant_id = $1 ORDER BY created_at, id"
+                ))
+                .bind(self.tenant.as_str())
+                .fetch_all(&self.inner.pool)
+                .await?
+            }
+        };
+        rows.iter().map(request_from_row).collect()
+    }
+
+    async fn approvals(&self, request_id: &str) -> StoreResult<Vec<Approval>> {
+        self.load_request(&self.inner.pool, request_id, false)
+            .await?;
+        self.load_approvals(&self.inner.pool, request_id).await
+    }
+
+    async fn issue_receipt(&self, receipt: NewReceipt, now: Timestamp) -> StoreResult<Receipt> {
+        let mut write = self.inner.begin_write(&self.tenant).await?;
+        write.refuse_if_stopped()?;
+        let request = self
+            .load_request(&mut *write.tx, &receipt.request_id, true)
+            .await?;
+        if request.status != RequestStatus::Approved {
+            return Err(StoreError::NotApproved {
+                request: request.id,
+                status: request.status,
+            });
+        }
+        let agent = self.load_agent(&mut *write.tx, &request.agent_id, false).await?;
+        if agent.revoked.is_some() {
+            return Err(StoreError::AgentRevoked(agent.id));
+        }
+        let existing = sqlx::query(
+            "SELECT id FROM receipts WHERE tenant_id = $1 AND request_id = $2",
+        )
+        .bind(self.tenant.as_str())
+        .bind(request.id.as_str())
+        .fetch_optional(&mut *write.tx)
+        .await?;
+        if existing.is_some() {
+            return Err(StoreError::ReceiptAlreadyIssued(request.id));
+        }
+        let nonce_taken = sqlx::query("SELECT id FROM receipts WHERE nonce = $1")
+            .bind(receipt.nonce.as_str())
+            .fetch_optional(&mut *write.tx)
+            .await?;
+        if nonce_taken.is_some() {
+            return Err(StoreError::NonceReused);
+        }
+        sqlx::query(
+            "INSERT INTO receipts (tenant_id, id, request_id, nonce, envelope, issued_at, expires_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(self.tenant.as_str())
+        .bind(receipt.id.as_str())
+        .bind(request.id.as_str())
+        .bind(receipt.nonce.as_str())
+        .bind(to_json(&receipt.envelope)?)
+        .bind(micros(receipt.issued_at))
+        .bind(micros(receipt.expires_at))
+        .execute(&mut *write.tx)
+        .await
+        .map_err(|error| map_unique(error, "receipt", &receipt.id))?;
+        let data = json!({
+            "request": request.id,
+            "nonce": receipt.nonce,
+            "action_digest": request.action_digest,
+            "expires_at": receipt.expires_at.to_string(),
+        });
+        write
+            .append(
+                &self.inner,
+                &self.tenant,
+                AuditEvent::new(now, EntryKind::ReceiptIssued, "airlock", &receipt.id, data),
+            )
+            .await?;
+        write.commit().await?;
+        Ok(Receipt {
+            tenant: self.tenant.clone(),
+            id: receipt.id,
+            request_id: receipt.request_id,
+            nonce: receipt.nonce,
+            envelope: receipt.envelope,
+            issued_at: receipt.issued_at,
+            expires_at: receipt.expires_at,
+            redeemed_at: None,
+            revoked: None,
+        })
+    }
+
+    async fn redeem_receipt(
+        &self,
+        receipt: ReceiptRef<'_>,
+        now: Timestamp,
+    ) -> StoreResult<Receipt> {
+        let mut write = self.inner.begin_write(&self.tenant).await?;
+        let (column, key) = match receipt {
+            ReceiptRef::Id(id) => ("id", id),
+            ReceiptRef::Nonce(nonce) => ("nonce", nonce),
+        };
+        let sql = format!(
+            "SELECT {RECEIPT_COLUMNS} FROM receipts WHERE tenant_id = $1 AND {column} = $2{}",
+            self.inner.for_update()
+        );
+        let mut stored = fetch_one_of(&mut *write.tx, &sql, &self.tenant, key, receipt_from_row)
+            .await?
+            .ok_or_else(|| StoreError::not_found("receipt", key))?;
+        if let Some(revoked) = &stored.revoked {
+            return Err(StoreError::ReceiptRevoked {
+                receipt: stored.id,
+                at: revoked.at,
+            });
+        }
+        if let Some(at) = stored.redeemed_at {
+            return Err(StoreError::AlreadyRedeemed {
+                receipt: stored.id,
+                at,
+            });
+        }
+        if now >= stored.expires_at {
+            return Err(StoreError::ReceiptExpired {
+                receipt: stored.id,
+                at: stored.expires_at,
+            });
+        }
+        write.refuse_if_stopped()?;
+        sqlx::query("UPDATE receipts SET redeemed_at = $3 WHERE tenant_id = $1 AND id = $2")
+            .bind(self.tenant.as_str())
+            .bind(stored.id.as_str())
+            .bind(micros(now))
+            .execute(&mut *write.tx)
+            .await?;
+        let data = json!({ "request": stored.request_id, "nonce": stored.nonce });
+        write
+            .append(
+                &self.inner,
+                &self.tenant,
+                AuditEvent::new(now, EntryKind::ReceiptRedeemed, "airlock", &stored.id, data),
+            )
+            .await?;
+        write.commit().await?;
+        stored.redeemed_at = Some(now);
+        Ok(stored)
+    }
+
+    async fn receipt(&self, id: &str) -> StoreResult<Receipt> {
+        let sql = format!("SELECT {RECEIPT_COLUMNS} FROM receipts WHERE tenant_id = $1 AND id = $2");
+        fetch_one_of(&self.inner.pool, &sql, &self.tenant, id, receipt_from_row)
+            .await?
+            .ok_or_else(|| StoreError::not_found("receipt", id))
+    }
+
+    async fn receipt_for_request(&self, request_id: &str) -> StoreResult<Option<Receipt>> {
+        self.load_request(&self.inner.pool, request_id, false)
+            .await?;
+        let sql = format!(
+            "SELECT {RECEIPT_COLUMNS} FROM receipts WHERE tenant_id = $1 AND request_id = $2"
+        );
+        fetch_one_of(&self.inner.pool, &sql, &self.tenant, request_id, receipt_from_row).await
+    }
+
+    async fn revoke_agent(&self, id: &str, by: &str, now: Timestamp) -> StoreResult<Withdrawn> {
+        let mut write = self.inner.begin_write(&self.tenant).await?;
+        self.load_agent(&mut *write.tx, id, true).await?;
+        sqlx::query(
+            "UPDATE agents SET revoked_at = COALESCE(revoked_at, $3),
+                 revoked_by = COALESCE(revoked_by, $4)
+             WHERE tenant_id = $1 AND id = $2",
+        )
+        .bind(self.tenant.as_str())
+        .bind(id)
+        .bind(micros(now))
+        .bind(by)
+        .execute(&mut *write.tx)
+        .await?;
+        let withdrawn = self.withdraw(&mut write, Some(id), by, now).await?;
+        let data = json!({
+            "principal": "agent",
+            "cancelled_requests": withdrawn.cancelled_requests,
+            "revoked_receipts": withdrawn.revoked_receipts,
+        });
+        write
+            .append(
+                &self.inner,
+                &self.tenant,
+                AuditEvent::new(now, EntryKind::Revocation, by, id, data),
+            )
+            .await?;
+        write.commit().await?;
+        Ok(withdrawn)
+    }
+
+    async fn emergency_stop(&self, by: &str, now: Timestamp) -> StoreResult<Withdrawn> {
+        let mut write = self.inner.begin_write(&self.tenant).await?;
+        sqlx::query(
+            "UPDATE tenants SET emergency_stop_by = COALESCE(emergency_stop_by, $2),
+                 emergency_stop_at = COALESCE(emergency_stop_at, $3)
+             WHERE id = $1",
+        )
+        .bind(self.tenant.as_str())
+        .bind(by)
+        .bind(micros(now))
+        .execute(&mut *write.tx)
+        .await?;
+        let withdrawn = self.withdraw(&mut write, None, by, now).await?;
+        let data = json!({
+            "cancelled_requests": withdrawn.cancelled_requests,
+            "revoked_receipts": withdrawn.revoked_receipts,
+        });
+        write
+            .append(
+                &self.inner,
+                &self.tenant,
+                AuditEvent::new(
+                    now,
+                    EntryKind::Other("emergency_stop".into()),
+                    by,
+                    self.tenant.as_str(),
+                    data,
+                ),
+            )
+            .await?;
+        write.commit().await?;
+        Ok(withdrawn)
+    }
+
+    async fn lift_emergency_stop(&self, by: &str, now: Timestamp) -> StoreResult<()> {
+        let mut write = self.inner.begin_write(&self.tenant).await?;
+        let was = write.emergency_stop.clone();
+        sqlx::query(
+            "UPDATE tenants SET emergency_stop_by = NULL, emergency_stop_at = NULL WHERE id = $1",
+        )
+        .bind(self.tenant.as_str())
+        .execute(&mut *write.tx)
+        .await?;
+        let data = json!({
+            "stopped_by": was.as_ref().map(|stop| stop.by.clone()),
+            "stopped_at": was.as_ref().map(|stop| stop.at.to_string()),
+        });
+        write
+            .append(
+                &self.inner,
+                &self.tenant,
+                AuditEvent::new(
+                    now,
+                    EntryKind::Other("emergency_stop_lifted".into()),
+                    by,
+                    self.tenant.as_str(),
+                    data,
+                ),
+            )
+            .await?;
+        write.commit().await
+    }
+
+    async fn revoke_key(
+        &self,
+        key_id: &str,
+        reason: &str,
+        by: &str,
+        now: Timestamp,
+    ) -> StoreResult<KeyRevocation> {
+        let mut write = self.inner.begin_write(&self.tenant).await?;
+        sqlx::query(
+            "INSERT INTO key_revocations (tenant_id, key_id, reason, revoked_by, revoked_at)
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (tenant_id, key_id) DO NOTHING",
+        )
+        .bind(self.tenant.as_str())
+        .bind(key_id)
+        .bind(reason)
+        .bind(by)
+        .bind(micros(now))
+        .execute(&mut *write.tx)
+        .await?;
+        let row = sqlx::query(
+            "SELECT key_id, reason, revoked_by, revoked_at FROM key_revocations
+             WHERE tenant_id = $1 AND key_id = $2",
+        )
+        .bind(self.tenant.as_str())
+        .bind(key_id)
+        .fetch_one(&mut *write.tx)
+        .await?;
+        let revocation = key_revocation_from_row(&row)?;
+        write
+            .append(
+                &self.inner,
+                &self.tenant,
+                AuditEvent::new(
+                    now,
+                    EntryKind::Revocation,
+                    by,
+                    key_id,
+                    json!({ "principal": "key", "reason": reason }),
+                ),
+            )
+            .await?;
+        write.commit().await?;
+        Ok(revocation)
+    }
+
+    async fn revoked_keys(&self) -> StoreResult<Vec<KeyRevocation>> {
+        sqlx::query(
+            "SELECT key_id, reason, revoked_by, revoked_at FROM key_revocations
+             WHERE tenant_id = $1 ORDER BY revoked_at, key_id",
+        )
+        .bind(self.tenant.as_str())
+        .fetch_all(&self.inner.pool)
+        .await?
+        .iter()
+        .map(key_revocation_from_row)
+        .collect()
+    }
+
+    async fn append_audit(&self, event: AuditEvent) -> StoreResult<Appended> {
+        let mut write = self.inner.begin_write(&self.tenant).await?;
+        let appended = write.append(&self.inner, &self.tenant, event).await?;
+        write.commit().await?;
+        Ok(appended)
+    }
+
+    async fn checkpoint_now(&self, now: Timestamp) -> StoreResult<Checkpoint> {
+        let key = self.inner.checkpoint_key.as_ref().ok_or_else(|| {
+            StoreError::InvalidConfig("the store was opened without a checkpoint key".into())
+        })?;
+        let mut write = self.inner.begin_write(&self.tenant).await?;
+        let checkpoint = sign_checkpoint(key, &self.tenant, write.tree.size(), write.tree.root())?;
+        insert_checkpoint(&mut write.tx, &self.tenant, &checkpoint, now).await?;
+        write.commit().await?;
+        Ok(checkpoint)
+    }
+
+    async fn audit_rows(&self, range: Range<u64>) -> StoreResult<Vec<StoredEntry>> {
+        let start = i64::try_from(range.start).unwrap_or(i64::MAX);
+        let end = i64::try_from(range.end).unwrap_or(i64::MAX);
+        sqlx::query(
+            "SELECT entry, leaf_hash, root_after FROM audit_log
+             WHERE tenant_id = $1 AND idx >= $2 AND idx < $3 ORDER BY idx",
+        )
+        .bind(self.tenant.as_str())
+        .bind(start)
+        .bind(end)
+        .fetch_all(&self.inner.pool)
+        .await?
+        .iter()
+        .map(stored_entry_from_row)
+        .collect()
+    }
+
+    async fn audit_head(&self) -> StoreResult<Frontier> {
+        let row = sqlx::query("SELECT frontier FROM audit_heads WHERE tenant_id = $1")
+            .bind(self.tenant.as_str())
+            .fetch_optional(&self.inner.pool)
+            .await?
+            .ok_or_else(|| StoreError::not_found("tenant", self.tenant.as_str()))?;
+        Columns(&row).json("frontier")
+    }
+
+    async fn checkpoints(&self) -> StoreResult<Vec<Checkpoint>> {
+        sqlx::query("SELECT note FROM checkpoints WHERE tenant_id = $1 ORDER BY size")
+            .bind(self.tenant.as_str())
+            .fetch_all(&self.inner.pool)
+            .await?
+            .iter()
+            .map(|row| {
+                Checkpoint::parse(&Columns(row).text("note")?).map_err(StoreError::corrupt)
+            })
+            .collect()
+    }
+}
+
+fn key_revocation_from_row(row: &AnyRow) -> StoreResult<KeyRevocation> {
+    let c = Columns(row);
+    Ok(KeyRevocation {
+        key_id: c.text("key_id")?,
+        reason: c.text("reason")?,
+        revoked: Stamp {
+            by: c.text("revoked_by")?,
+            at: c.time("revoked_at")?,
+        },
+    })
+}
