@@ -1744,6 +1744,17 @@ impl<'c> Walk<'c> {
                 Producer::Literal(text, origin)
             }
             "cat" => match (&cmd.here_input, args.first()) {
+                (Some(here), _) if !here.literal => {
+                    match secrets::referenced_variables(&here.text)
+                        .find(|v| secrets::is_secret_variable(v))
+                    {
+                        Some(variable) => Producer::Secret(SecretSource::new(
+                            format!("${variable}"),
+                            SecretKind::Credentials,
+                        )),
+                        None => Producer::Literal(here.text.clone(), here.span),
+                    }
+                }
                 (Some(here), _) => Producer::Literal(here.text.clone(), here.span),
                 (None, Some(file)) if !file.dynamic && args.len() == 1 => {
                     Producer::File(file.text.clone())

@@ -845,6 +845,12 @@ async fn aborted_transactions_leave_nothing(ctx: Arc<Ctx>) {
         );
         let _ = tokio::time::timeout(Duration::from_micros(n * 150), attempt).await;
     }
+    // A dropped future may have sent its COMMIT already; a new write takes
+    // the tenant's log head only after every earlier transaction ended.
+    store
+        .append_audit(AuditEvent::new(at(2), EntryKind::Decision, "bot", "sync", json!({})))
+        .await
+        .unwrap();
     let requests = store.requests(None).await.unwrap();
     let request_entries = store
         .audit_rows(0..u64::MAX)
@@ -890,7 +896,7 @@ async fn reopening_is_idempotent(ctx: Arc<Ctx>) {
 
 // --- harness ---------------------------------------------------------------
 
-type Case = fn(Arc<Ctx>) -> Pin<Box<dyn Future<Output = ()> + Send>>;
+type Case = fn(Arc<Ctx>) -> Pin<Box<dyn Future<Output = ()>>>;
 
 macro_rules! cases {
     ($($name:ident),* $(,)?) => {
@@ -912,9 +918,14 @@ async fn run_suite(ctx: Arc<Ctx>) -> Vec<String> {
         aborted_transactions_leave_nothing,
         reopening_is_idempotent,
     ];
+    // Each case runs as its own task so that one failing case does not
+    // hide the others (and the PostgreSQL schema is still dropped).
+    let local = tokio::task::LocalSet::new();
     let mut failures = Vec::new();
     for (name, case) in cases {
-        if let Err(error) = tokio::spawn(case(Arc::clone(&ctx))).await {
+        let task = local.spawn_local(case(Arc::clone(&ctx)));
+        let outcome = local.run_until(task).await;
+        if let Err(error) = outcome {
             failures.push(format!("{name}: {error}"));
         }
     }

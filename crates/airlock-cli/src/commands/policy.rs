@@ -140,8 +140,14 @@ fn default_project(config: Option<&Path>) -> Result<PathBuf> {
         .unwrap_or(cwd))
 }
 
+/// Writes `text` to stdout; a closed pipe (`| head`) is not an error.
+fn emit(text: &str) {
+    use std::io::Write;
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+}
+
 fn print_json(value: &impl serde::Serialize) -> Result<()> {
-    println!("{}", serde_json::to_string_pretty(value)?);
+    emit(&format!("{}\n", serde_json::to_string_pretty(value)?));
     Ok(())
 }
 
@@ -152,7 +158,7 @@ fn run_validate(config: Option<&Path>, args: ValidateArgs) -> Result<u8> {
     };
     let report = validate(&path);
     match args.format {
-        OutputFormat::Human => print!("{}", render::validation_human(&report)),
+        OutputFormat::Human => emit(&render::validation_human(&report)),
         OutputFormat::Json => print_json(&serde_json::json!({
             "valid": report.is_valid(),
             "report": report,
@@ -179,7 +185,7 @@ fn run_test(config: Option<&Path>, args: TestArgs) -> Result<u8> {
             .with_context(|| format!("cannot write {}", junit.display()))?;
     }
     match args.format {
-        OutputFormat::Human => print!("{}", render::tests_human(&report)),
+        OutputFormat::Human => emit(&render::tests_human(&report)),
         OutputFormat::Json => print_json(&report)?,
     }
     Ok(if report.is_success() { EXIT_ALLOW } else { EXIT_ERROR })
@@ -193,7 +199,7 @@ fn run_analyze(config: Option<&Path>, args: AnalyzeArgs) -> Result<u8> {
     let opened = open_source(&spec)?;
     let result = analysis::analyze(&opened.project)?;
     match args.format {
-        AnalyzeFormat::Human => print!("{}", render::analysis_human(&result, args.matrix)),
+        AnalyzeFormat::Human => emit(&render::analysis_human(&result, args.matrix)),
         AnalyzeFormat::Json => print_json(&render::analysis_json(&result, args.matrix))?,
         AnalyzeFormat::Sarif => print_json(&render::analysis_sarif(&result))?,
     }
@@ -213,7 +219,7 @@ fn run_analyze(config: Option<&Path>, args: AnalyzeArgs) -> Result<u8> {
 fn run_diff(args: DiffArgs) -> Result<u8> {
     let result = diff::diff(&args.old, &args.new)?;
     match args.format {
-        OutputFormat::Human => print!("{}", render::diff_human(&result)),
+        OutputFormat::Human => emit(&render::diff_human(&result)),
         OutputFormat::Json => print_json(&serde_json::json!({
             "old": result.old,
             "new": result.new,

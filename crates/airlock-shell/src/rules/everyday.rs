@@ -3,7 +3,7 @@
 //! ways they turn dangerous (publishing, deleting cluster objects, uploading
 //! local secrets, power and service control).
 
-use airlock_model::{EffectKind, EnvTier, Reversibility, Risk, Sensitivity, Target, TargetKind};
+use airlock_model::{EffectKind, Reversibility, Risk, Sensitivity, Target, TargetKind};
 
 use super::files::write_draft;
 use super::{draft, Assess, Draft, Outcome, Rule, Scene};
@@ -147,7 +147,6 @@ pub const READ_TOOLS: &[&str] = &[
     "blkid",
     "findmnt",
     "dmesg",
-    "journalctl",
     "tokei",
     "cloc",
     "wc",
@@ -347,26 +346,15 @@ pub const BUILD_TOOLS: &[&str] = &[
     "openssl",
     "ssh-keygen",
     "gpg",
-    "sqlite3",
-    "psql",
-    "mysql",
-    "redis-cli",
     "ssh",
     "sha",
-    "kill",
-    "pkill",
-    "killall",
     "lsof",
     "nohup",
-    "docker-compose",
     "minikube",
     "kind",
     "k3d",
     "skaffold",
     "tilt",
-    "gcloud",
-    "aws",
-    "az",
     "doctl",
     "flyctl",
     "vercel",
@@ -374,8 +362,6 @@ pub const BUILD_TOOLS: &[&str] = &[
     "heroku",
     "wrangler",
     "ollama",
-    "docker",
-    "podman",
     "jupyter",
     "ipython",
     "ansible-lint",
@@ -411,13 +397,6 @@ pub static GRAMMARS: &[Grammar] = &[
             "brew",
             "apt",
             "apt-get",
-            "systemctl",
-            "service",
-            "crontab",
-            "docker",
-            "podman",
-            "helm",
-            "kubectl",
         ],
         global_value_options: &[
             "-n",
@@ -613,94 +592,9 @@ fn awk_runs_commands(inv: &Invocation) -> bool {
     })
 }
 
-fn docker_escapes(inv: &Invocation) -> bool {
-    inv.has_any(&["--privileged", "--pid=host", "--net=host"])
-        || inv.flags.iter().any(|f| {
-            (f.name == "--pid" || f.name == "--cap-add")
-                && f.value.as_deref().is_some_and(|v| {
-                    v == "host"
-                        || v.eq_ignore_ascii_case("SYS_ADMIN")
-                        || v.eq_ignore_ascii_case("ALL")
-                })
-        })
-        || inv
-            .values_of("-v")
-            .chain(inv.values_of("--volume"))
-            .any(|v| {
-                v.starts_with("/:")
-                    || v.starts_with("/var/run/docker.sock")
-                    || v.starts_with("/etc:")
-                    || v.starts_with("~/.ssh")
-                    || v.starts_with("$HOME:")
-            })
-}
 
-fn kube_reads(inv: &Invocation) -> bool {
-    matches!(
-        inv.subcommand(0),
-        None | Some(
-            "get"
-                | "describe"
-                | "logs"
-                | "top"
-                | "explain"
-                | "version"
-                | "api-resources"
-                | "api-versions"
-                | "cluster-info"
-                | "diff"
-                | "auth"
-                | "events"
-                | "wait"
-                | "list"
-                | "status"
-                | "history"
-                | "template"
-                | "lint"
-                | "show"
-                | "search"
-                | "get-values"
-                | "env"
-                | "repo"
-                | "dependency"
-                | "plugin"
-                | "completion"
-        )
-    ) || (inv.subcommand(0) == Some("config")
-        && matches!(
-            inv.subcommand(1),
-            None | Some(
-                "view" | "get-contexts" | "current-context" | "get-clusters" | "use-context"
-            )
-        ))
-        || (inv.subcommand(0) == Some("rollout")
-            && matches!(inv.subcommand(1), Some("status" | "history")))
-}
 
-fn kube_deletes(inv: &Invocation) -> bool {
-    matches!(inv.subcommand(0), Some("delete" | "uninstall" | "drain"))
-}
 
-fn systemctl_changes(inv: &Invocation) -> bool {
-    matches!(
-        inv.subcommand(0),
-        Some(
-            "stop"
-                | "disable"
-                | "mask"
-                | "kill"
-                | "restart"
-                | "isolate"
-                | "poweroff"
-                | "reboot"
-                | "halt"
-                | "rescue"
-                | "emergency"
-        )
-    ) || inv
-        .positional_words()
-        .any(|w| matches!(w.text.as_str(), "stop" | "restart"))
-}
 
 pub static RULES: &[Rule] = &[
     Rule {
@@ -802,67 +696,6 @@ pub static RULES: &[Rule] = &[
         ..Rule::BASE
     },
     Rule {
-        id: "everyday.docker.escape",
-        programs: &["docker", "podman"],
-        test: Some(docker_escapes),
-        kind: EffectKind::Privilege,
-        risk: Risk::High,
-        reason: "runs a container with host-level access (privileged, host namespaces or the host's root, docker socket or secrets mounted)",
-        blocks: &["docker run --privileged -it ubuntu bash", "docker run -v /:/host alpine", "docker run -v /var/run/docker.sock:/var/run/docker.sock image"],
-        allows: &["docker run --rm -v \"$PWD\":/app -w /app node:20 npm test", "docker build -t app ."],
-        ..Rule::BASE
-    },
-    Rule {
-        id: "everyday.docker.prune",
-        programs: &["docker", "podman"],
-        test: Some(|inv| {
-            matches!((inv.subcommand(0), inv.subcommand(1)), (Some("system"), Some("prune")) | (Some("volume"), Some("rm" | "prune")))
-        }),
-        kind: EffectKind::Delete,
-        risk: Risk::Medium,
-        reversibility: Reversibility::Irreversible,
-        reason: "deletes containers, images or volumes and the data in them",
-        blocks: &["docker system prune -af --volumes", "docker volume rm pgdata"],
-        allows: &["docker ps -a", "docker images", "docker logs -f api", "docker compose up -d"],
-        ..Rule::BASE
-    },
-    Rule {
-        id: "everyday.cluster.read",
-        programs: &["kubectl", "helm", "oc"],
-        test: Some(kube_reads),
-        kind: EffectKind::Read,
-        risk: Risk::None,
-        reversibility: Reversibility::Reversible,
-        assess: Assess::Cluster,
-        reason: "reads cluster state",
-        allows: &["kubectl get pods -A", "kubectl -n prod describe deploy api", "kubectl logs -f deploy/api --context prod", "helm list -A"],
-        ..Rule::BASE
-    },
-    Rule {
-        id: "everyday.cluster.delete",
-        programs: &["kubectl", "helm", "oc"],
-        test: Some(kube_deletes),
-        kind: EffectKind::Delete,
-        risk: Risk::High,
-        reversibility: Reversibility::Irreversible,
-        assess: Assess::Cluster,
-        reason: "deletes cluster objects",
-        blocks: &["kubectl delete namespace payments", "helm uninstall api -n prod", "kubectl drain node-1 --ignore-daemonsets"],
-        ..Rule::BASE
-    },
-    Rule {
-        id: "everyday.cluster.change",
-        programs: &["kubectl", "helm", "oc"],
-        kind: EffectKind::Write,
-        risk: Risk::Medium,
-        reversibility: Reversibility::Reversible,
-        assess: Assess::Cluster,
-        reason: "changes cluster state",
-        blocks: &["kubectl apply -f deploy.yaml --context prod-cluster", "helm upgrade api ./chart -n production"],
-        allows: &["kubectl apply -f k8s/ --context kind-dev", "kubectl port-forward svc/api 8080:80"],
-        ..Rule::BASE
-    },
-    Rule {
         id: "everyday.gh.delete",
         programs: &["gh"],
         test: Some(|inv| inv.subcommand(1) == Some("delete") || inv.subcommand(0) == Some("api") && inv.values_of("-X").chain(inv.values_of("--method")).any(|m| m.eq_ignore_ascii_case("DELETE"))),
@@ -902,63 +735,12 @@ pub static RULES: &[Rule] = &[
         ..Rule::BASE
     },
     Rule {
-        id: "system.power",
-        programs: &["shutdown", "reboot", "halt", "poweroff"],
-        kind: EffectKind::Execute,
-        risk: Risk::High,
-        reversibility: Reversibility::Reversible,
-        reason: "shuts down or restarts the machine",
-        blocks: &["shutdown -h now", "reboot"],
-        ..Rule::BASE
-    },
-    Rule {
-        id: "system.service",
-        programs: &["systemctl", "service"],
-        test: Some(systemctl_changes),
-        kind: EffectKind::Overwrite,
-        risk: Risk::High,
-        reversibility: Reversibility::Reversible,
-        reason: "stops, disables or restarts system services",
-        blocks: &["systemctl stop postgresql", "service nginx stop"],
-        allows: &["systemctl status nginx"],
-        ..Rule::BASE
-    },
-    Rule {
-        id: "system.service.read",
-        programs: &["systemctl", "service"],
-        kind: EffectKind::Read,
-        risk: Risk::None,
-        reason: "reads service state",
-        ..Rule::BASE
-    },
-    Rule {
-        id: "system.crontab.remove",
-        programs: &["crontab"],
-        any_flag: &["-r"],
-        kind: EffectKind::Delete,
-        risk: Risk::High,
-        reversibility: Reversibility::Irreversible,
-        reason: "removes every scheduled job of the user (crontab -r)",
-        blocks: &["crontab -r"],
-        allows: &["crontab -l"],
-        ..Rule::BASE
-    },
-    Rule {
-        id: "system.crontab",
-        programs: &["crontab"],
-        kind: EffectKind::Read,
-        risk: Risk::None,
-        reason: "lists scheduled jobs",
-        test: Some(|inv| inv.has("-l")),
-        ..Rule::BASE
-    },
-    Rule {
         id: "system.accounts",
-        programs: &["crontab", "useradd", "userdel", "usermod", "passwd", "chpasswd", "visudo", "groupadd", "groupdel", "su", "iptables", "ip6tables", "nft", "ufw", "setenforce", "sysctl", "modprobe", "insmod", "rmmod", "mount", "umount", "swapoff", "launchctl"],
+        programs: &["su"],
         kind: EffectKind::Privilege,
         risk: Risk::High,
-        reason: "changes users, privileges, the firewall or the kernel of the host",
-        blocks: &["userdel -r alice", "iptables -F", "su - root", "ufw disable"],
+        reason: "switches to another user, usually root",
+        blocks: &["su - root", "su -c 'rm -rf /var/lib/app' postgres"],
         ..Rule::BASE
     },
 ];
@@ -1085,37 +867,3 @@ pub fn remote(rule: &Rule, inv: &Invocation, scene: &Scene) -> Outcome {
     out
 }
 
-pub fn cluster(rule: &Rule, inv: &Invocation, scene: &Scene) -> Outcome {
-    let patterns = &scene.cfg.environments;
-    let mut tier: Option<EnvTier> = scene.env_hint;
-    let mut place = String::from("the current context");
-    for name in [
-        "--context",
-        "--cluster",
-        "-n",
-        "--namespace",
-        "--kube-context",
-        "--kubeconfig",
-    ] {
-        for value in inv.values_of(name) {
-            if let Some(t) = patterns.tier_of(value) {
-                tier = Some(tier.map_or(t, |old| old.max(t)));
-            }
-            place = value.to_string();
-        }
-    }
-    for word in inv.positional_words() {
-        if let Some(t) = patterns.tier_of(&word.text) {
-            if t == EnvTier::Production || t == EnvTier::Staging {
-                tier = Some(tier.map_or(t, |old| old.max(t)));
-            }
-        }
-    }
-    let mut target = Target::new(TargetKind::Resource, format!("{} {}", inv.program, place));
-    if rule.kind != EffectKind::Read {
-        target.environment = tier.unwrap_or(EnvTier::Unknown);
-    }
-    let mut out = Outcome::default();
-    out.push(draft(rule, target, scene.span));
-    out
-}

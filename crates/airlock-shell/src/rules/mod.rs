@@ -69,8 +69,6 @@ pub enum Assess {
     /// A Terraform/OpenTofu/Terragrunt command; environment from `-chdir`,
     /// the working directory, variables and workspace.
     Terraform,
-    /// `kubectl`/`helm`: environment from context and namespace.
-    Cluster,
     /// A family's own assessment, for rules whose target, risk and details
     /// need logic of their own (a SQL statement, a cloud resource ARN).
     Custom(fn(&Rule, &Invocation, &Scene) -> Outcome),
@@ -237,7 +235,6 @@ pub fn assess(rule: &Rule, inv: &Invocation, scene: &Scene) -> Outcome {
         Assess::GitDiscard => git::discard(rule, inv, scene),
         Assess::GitRef => git::update_ref(rule, inv, scene),
         Assess::Terraform => terraform::assess(rule, inv, scene),
-        Assess::Cluster => everyday::cluster(rule, inv, scene),
         Assess::Custom(assess) => assess(rule, inv, scene),
     }
 }

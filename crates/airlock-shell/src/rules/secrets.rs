@@ -230,7 +230,10 @@ pub fn is_secret_variable(name: &str) -> bool {
     let paired = parts.windows(2).any(|pair| {
         matches!(
             pair,
-            ["API" | "ACCESS" | "PRIVATE" | "SECRET" | "SIGNING" | "ENCRYPTION" | "MASTER", "KEY"]
+            [
+                "API" | "ACCESS" | "PRIVATE" | "SECRET" | "SIGNING" | "ENCRYPTION" | "MASTER",
+                "KEY"
+            ]
         )
     });
     single || paired

@@ -307,23 +307,6 @@ pub static WRAPPERS: &[Wrapper] = &[
         ..Wrapper::BASE
     },
     Wrapper {
-        names: &["kubectl", "oc"],
-        subcommand: Some("exec"),
-        value_options: &[
-            "-c",
-            "--container",
-            "-n",
-            "--namespace",
-            "--context",
-            "-f",
-            "--filename",
-        ],
-        skip_positionals: 1,
-        blocks: &["kubectl exec -it api -- rm -rf /data"],
-        allows: &["kubectl exec -it api -- ls /app"],
-        ..Wrapper::BASE
-    },
-    Wrapper {
         names: &["uv", "poetry", "pipenv", "pdm", "hatch", "rye"],
         subcommand: Some("run"),
         value_options: &[
