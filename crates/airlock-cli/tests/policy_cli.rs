@@ -44,13 +44,23 @@ fn stdout(output: &Output) -> String {
 fn validate_passes_examples_and_fails_with_positions() {
     let ok = airlock(&["policy", "validate", &example("safe-default")]);
     assert_eq!(ok.status.code(), Some(0), "{}", stdout(&ok));
-    let bad = airlock(&["policy", "validate", &governance_fixture("invalid-policy"), "--format", "json"]);
+    let bad = airlock(&[
+        "policy",
+        "validate",
+        &governance_fixture("invalid-policy"),
+        "--format",
+        "json",
+    ]);
     assert_eq!(bad.status.code(), Some(1));
     let json: Value = serde_json::from_str(&stdout(&bad)).unwrap();
     assert_eq!(json["valid"], false);
     assert_eq!(json["report"]["problems"][0]["line"], 3);
     let text = airlock(&["policy", "validate", &governance_fixture("invalid-config")]);
-    assert!(stdout(&text).contains("airlock.toml:4:8: "), "{}", stdout(&text));
+    assert!(
+        stdout(&text).contains("airlock.toml:4:8: "),
+        "{}",
+        stdout(&text)
+    );
 }
 
 #[test]
@@ -74,7 +84,13 @@ fn test_runs_cases_and_writes_junit() {
         "[[case]]\nname = \"wrong\"\ncapability = \"shell.exec\"\neffects = [{ kind = \"exfiltrate\" }]\nexpect = { verdict = \"allow\" }\n",
     )
     .unwrap();
-    let failing = airlock(&["policy", "test", &dir.path().display().to_string(), "--format", "json"]);
+    let failing = airlock(&[
+        "policy",
+        "test",
+        &dir.path().display().to_string(),
+        "--format",
+        "json",
+    ]);
     assert_eq!(failing.status.code(), Some(1));
     let json: Value = serde_json::from_str(&stdout(&failing)).unwrap();
     assert_eq!(json["failed"], 1);
@@ -89,13 +105,30 @@ fn analyze_flags_the_incident_and_emits_sarif() {
     assert!(text.contains("AIR001 high"), "{text}");
     assert!(text.contains("the two-person rule is bypassed"), "{text}");
 
-    let sarif = airlock(&["policy", "analyze", &example("incident-2025"), "--format", "sarif", "--fail-on", "never"]);
+    let sarif = airlock(&[
+        "policy",
+        "analyze",
+        &example("incident-2025"),
+        "--format",
+        "sarif",
+        "--fail-on",
+        "never",
+    ]);
     assert_eq!(sarif.status.code(), Some(0));
     let json: Value = serde_json::from_str(&stdout(&sarif)).unwrap();
     assert_eq!(json["version"], "2.1.0");
-    assert!(json["runs"][0]["results"].as_array().is_some_and(|r| !r.is_empty()));
+    assert!(json["runs"][0]["results"]
+        .as_array()
+        .is_some_and(|r| !r.is_empty()));
 
-    let clean = airlock(&["policy", "analyze", &example("safe-default"), "--format", "json", "--matrix"]);
+    let clean = airlock(&[
+        "policy",
+        "analyze",
+        &example("safe-default"),
+        "--format",
+        "json",
+        "--matrix",
+    ]);
     assert_eq!(clean.status.code(), Some(0));
     let json: Value = serde_json::from_str(&stdout(&clean)).unwrap();
     assert_eq!(json["findings"].as_array().map(Vec::len), Some(0));
@@ -132,7 +165,10 @@ fn diff_reads_a_policy_directory_at_a_git_revision() {
             .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
             .output()
     };
-    if git(&["init", "-q"]).map(|o| !o.status.success()).unwrap_or(true) {
+    if git(&["init", "-q"])
+        .map(|o| !o.status.success())
+        .unwrap_or(true)
+    {
         return; // no git on this machine
     }
     let project = repo.path().join("project");
@@ -140,14 +176,29 @@ fn diff_reads_a_policy_directory_at_a_git_revision() {
     let copy = |from: &str| {
         let from = PathBuf::from(governance_fixture(from));
         std::fs::copy(from.join("airlock.toml"), project.join("airlock.toml")).unwrap();
-        std::fs::copy(from.join("policies/project.cedar"), project.join("policies/project.cedar")).unwrap();
+        std::fs::copy(
+            from.join("policies/project.cedar"),
+            project.join("policies/project.cedar"),
+        )
+        .unwrap();
     };
     copy("diff-old");
     git(&["add", "."]).unwrap();
     git(&["commit", "-q", "-m", "old"]).unwrap();
     copy("diff-new");
-    let output = airlock_in(repo.path(), &["policy", "diff", "git:HEAD:project", "project"]);
+    let output = airlock_in(
+        repo.path(),
+        &["policy", "diff", "git:HEAD:project", "project"],
+    );
     let text = stdout(&output);
-    assert_eq!(output.status.code(), Some(0), "{text}{}", String::from_utf8_lossy(&output.stderr));
-    assert!(text.contains("can now replace production targets with 1 approver instead of 2 approvers"), "{text}");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{text}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        text.contains("can now replace production targets with 1 approver instead of 2 approvers"),
+        "{text}"
+    );
 }

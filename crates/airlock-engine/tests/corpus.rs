@@ -39,6 +39,9 @@ fn corpus_ids_are_unique() {
 
 #[test]
 fn every_family_meets_recall_and_false_positive_bounds() {
+    // Labels assume no ambient cluster: the machine's kubeconfig must not
+    // lend unqualified kubectl commands a production context.
+    std::env::set_var("KUBECONFIG", "/nonexistent/airlock-corpus-kubeconfig");
     let cases = corpus();
     assert!(cases.len() >= MIN_CASES, "only {} cases", cases.len());
     let engine = Engine::with_defaults().expect("default engine");

@@ -21,7 +21,14 @@ fn generate(dir: &Path) {
     .unwrap();
     let capabilities = ["shell.exec", "file.write", "infra.apply", "mcp.call"];
     let environments = ["scratch", "development", "staging", "production"];
-    let kinds = ["write", "delete", "replace", "destroy", "overwrite", "network"];
+    let kinds = [
+        "write",
+        "delete",
+        "replace",
+        "destroy",
+        "overwrite",
+        "network",
+    ];
     let mut text = String::new();
     // 9 policies come from the default pack.
     for i in 0..(POLICIES - 9) {

@@ -15,9 +15,9 @@ use serde::Serialize;
 use crate::compile::{Attr, CompiledPolicy};
 use crate::error::GovernanceError;
 use crate::findings::{Finding, FindingKind, Location, Severity};
-use crate::model::{evaluate, judge, rows, Outcome, PolicySetModel, Row, Verdict};
+use crate::model::{judge, rows, Outcome, PolicySetModel, Row, Verdict};
 use crate::project::Project;
-use crate::space::{enumerate, is_other, Request, Space, Truth, Val};
+use crate::space::{for_each_class, is_other, Request, Space, Truth, Val};
 
 const SENSITIVITIES: [&str; 3] = ["normal", "protected", "critical"];
 const RISKS: [&str; 5] = ["none", "low", "medium", "high", "critical"];
@@ -85,15 +85,19 @@ struct Accumulator {
 }
 
 impl Accumulator {
-    fn add(&mut self, request: &Request<'_>, outcome: &Outcome) {
-        self.hits += 1;
+    fn add(&mut self, request: &Request<'_>, outcome: &Outcome, count: u64) {
+        self.hits += count;
         if let Some(k) = kind_index(request.str_of(Attr::EffectKind)) {
             self.kinds.insert(k);
         }
         if let Some(e) = env_index(request.str_of(Attr::Environment)) {
             self.environments.insert(e);
         }
-        if let Some(cap) = ToolKind::ALL.iter().map(|t| t.capability()).find(|c| *c == request.action) {
+        if let Some(cap) = ToolKind::ALL
+            .iter()
+            .map(|t| t.capability())
+            .find(|c| *c == request.action)
+        {
             self.capabilities.insert(cap);
         }
         self.policies.extend(outcome.policies.iter().copied());
@@ -138,7 +142,9 @@ fn env_index(env: &str) -> Option<usize> {
 }
 
 fn cell_index(request: &Request<'_>) -> Option<usize> {
-    let action = ToolKind::ALL.iter().position(|t| t.capability() == request.action)?;
+    let action = ToolKind::ALL
+        .iter()
+        .position(|t| t.capability() == request.action)?;
     let env = env_index(request.str_of(Attr::Environment))?;
     let kind = kind_index(request.str_of(Attr::EffectKind))?;
     let risk = usize::try_from(request.risk()).ok().filter(|r| *r < 5)?;
@@ -288,99 +294,113 @@ fn analyse_row(
         .copied()
         .unwrap_or(false);
     let floor = &project.floor;
-    let mut truths: Vec<Truth> = Vec::with_capacity(slice.len());
     let mut satisfied_forbids: Vec<usize> = Vec::new();
-    enumerate(&space, &row.principal.roles, |request| {
-        evaluate(&slice, request, &mut truths);
-        let outcome = judge(&slice, &truths);
-        satisfied_forbids.clear();
-        let mut any_forbid = false;
-        for (policy, truth) in slice.iter().zip(&truths) {
-            if *truth == Truth::True && !policy.is_permit() {
-                any_forbid = true;
-                satisfied_forbids.push(policy.index);
+    for_each_class(
+        &space,
+        &row.principal.roles,
+        &slice,
+        |request, truths, count| {
+            let outcome = judge(&slice, truths);
+            satisfied_forbids.clear();
+            let mut any_forbid = false;
+            for (policy, truth) in slice.iter().zip(truths) {
+                if *truth == Truth::True && !policy.is_permit() {
+                    any_forbid = true;
+                    satisfied_forbids.push(policy.index);
+                }
             }
-        }
-        for (policy, truth) in slice.iter().zip(&truths) {
-            let Some(stats) = result.stats.get_mut(policy.index) else {
-                continue;
-            };
-            match truth {
-                Truth::True => {
-                    stats.satisfied = true;
-                    if policy.is_permit() {
-                        stats.decisive |= !any_forbid;
-                    } else {
-                        let row_covers = covers_table.get(policy.index);
-                        let covering = satisfied_forbids.iter().copied().filter(|g| {
-                            row_covers.is_some_and(|_| {
+            for (policy, truth) in slice.iter().zip(truths) {
+                let Some(stats) = result.stats.get_mut(policy.index) else {
+                    continue;
+                };
+                match truth {
+                    Truth::True => {
+                        stats.satisfied = true;
+                        if policy.is_permit() {
+                            stats.decisive |= !any_forbid;
+                        } else {
+                            let covering = satisfied_forbids.iter().copied().filter(|g| {
                                 covers_table
                                     .get(*g)
                                     .and_then(|c| c.get(policy.index))
                                     .copied()
                                     .unwrap_or(false)
-                            })
-                        });
-                        stats.covered_by = Some(match stats.covered_by.take() {
-                            None => covering.collect(),
-                            Some(previous) => {
-                                let now: Vec<usize> = covering.collect();
-                                previous.into_iter().filter(|g| now.contains(g)).collect()
-                            }
-                        });
+                            });
+                            stats.covered_by = Some(match stats.covered_by.take() {
+                                None => covering.collect(),
+                                Some(previous) => {
+                                    let now: Vec<usize> = covering.collect();
+                                    previous.into_iter().filter(|g| now.contains(g)).collect()
+                                }
+                            });
+                        }
+                    }
+                    Truth::False => stats.unsatisfied = true,
+                    Truth::Unknown => stats.unknown = true,
+                }
+            }
+            if outcome.verdict == Verdict::NotAnalysed {
+                for index in &outcome.policies {
+                    if let Some(stats) = result.stats.get_mut(*index) {
+                        stats.undecided += count;
                     }
                 }
-                Truth::False => stats.unsatisfied = true,
-                Truth::Unknown => stats.unknown = true,
             }
-        }
-        if outcome.verdict == Verdict::NotAnalysed {
-            for index in &outcome.policies {
-                if let Some(stats) = result.stats.get_mut(*index) {
-                    stats.undecided += 1;
+            let kind = request.str_of(Attr::EffectKind);
+            let env = request.str_of(Attr::Environment);
+            let risk = request.risk();
+            if outcome.verdict == Verdict::Allow {
+                if env == "production" && kind != "read" {
+                    result.production.add(request, &outcome, count);
+                } else if DESTRUCTIVE.contains(&kind) {
+                    let irreversible =
+                        reversibility_free || request.str_of(Attr::Reversibility) == "irreversible";
+                    if risk >= 3 || (irreversible && risk >= 2) {
+                        result.irreversible.add(request, &outcome, count);
+                    }
                 }
             }
-        }
-        let kind = request.str_of(Attr::EffectKind);
-        let env = request.str_of(Attr::Environment);
-        let risk = request.risk();
-        if outcome.verdict == Verdict::Allow {
-            if env == "production" && kind != "read" {
-                result.production.add(request, &outcome);
-            } else if DESTRUCTIVE.contains(&kind) {
-                let irreversible = reversibility_free
-                    || request.str_of(Attr::Reversibility) == "irreversible";
-                if risk >= 3 || (irreversible && risk >= 2) {
-                    result.irreversible.add(request, &outcome);
+            if outcome.verdict == Verdict::Escalate
+                && env == "production"
+                && PRODUCTION_DESTROY.contains(&kind)
+            {
+                if let Some(approvals) = &outcome.approvals {
+                    let too_few = approvals.min_approvers < floor.production_destroy_min_approvers;
+                    let no_role = floor.require_role_for_production && approvals.roles.is_empty();
+                    if too_few || no_role {
+                        result.weak.add(request, &outcome, count);
+                    }
                 }
             }
-        }
-        if outcome.verdict == Verdict::Escalate && env == "production" && PRODUCTION_DESTROY.contains(&kind) {
-            if let Some(approvals) = &outcome.approvals {
-                let too_few = approvals.min_approvers < floor.production_destroy_min_approvers;
-                let no_role = floor.require_role_for_production && approvals.roles.is_empty();
-                if too_few || no_role {
-                    result.weak.add(request, &outcome);
+            if let Some(cell) = cell_index(request).and_then(|i| result.cells.get_mut(i)) {
+                if !cell.iter().any(|(o, _)| *o == outcome) {
+                    let when = varying
+                        .iter()
+                        .filter_map(|(i, name)| {
+                            request
+                                .values
+                                .get(*i)
+                                .map(|v| (name.to_string(), describe_value(v)))
+                        })
+                        .collect();
+                    cell.push((outcome, when));
                 }
             }
-        }
-        if let Some(cell) = cell_index(request).and_then(|i| result.cells.get_mut(i)) {
-            if !cell.iter().any(|(o, _)| *o == outcome) {
-                let when = varying
-                    .iter()
-                    .filter_map(|(i, name)| {
-                        request.values.get(*i).map(|v| (name.to_string(), describe_value(v)))
-                    })
-                    .collect();
-                cell.push((outcome, when));
-            }
-        }
-    });
+        },
+    );
 
     // Can the agent change airlock's own configuration or policies?
     let mut self_space = space.clone();
-    self_space.actions = vec![ToolKind::Shell.capability(), ToolKind::FileWrite.capability()];
-    let set = |values: &[&str]| values.iter().map(|v| Val::Str(v.to_string())).collect::<Vec<_>>();
+    self_space.actions = vec![
+        ToolKind::Shell.capability(),
+        ToolKind::FileWrite.capability(),
+    ];
+    let set = |values: &[&str]| {
+        values
+            .iter()
+            .map(|v| Val::Str(v.to_string()))
+            .collect::<Vec<_>>()
+    };
     let mut names: Vec<String> = ["airlock.toml", "policies/", ".airlock/policies/"]
         .iter()
         .map(|s| s.to_string())
@@ -390,7 +410,13 @@ fn analyse_row(
             names.push(name.clone());
         }
     }
-    for lit in model.literals.attrs.get(Attr::TargetName.index()).into_iter().flatten() {
+    for lit in model
+        .literals
+        .attrs
+        .get(Attr::TargetName.index())
+        .into_iter()
+        .flatten()
+    {
         if let crate::compile::Lit::Str(name) = lit {
             if (name.contains("airlock") || name.contains("polic")) && !names.contains(name) {
                 names.push(name.clone());
@@ -401,24 +427,31 @@ fn analyse_row(
         (Attr::EffectKind, set(&["write", "overwrite", "delete"])),
         (Attr::Sensitivity, set(&["protected"])),
         (Attr::TargetKind, set(&["path"])),
-        (Attr::TargetName, names.iter().map(|n| Val::Str(n.clone())).collect()),
+        (
+            Attr::TargetName,
+            names.iter().map(|n| Val::Str(n.clone())).collect(),
+        ),
     ];
     for (attr, values) in replacements {
         if let Some(slot) = self_space.attrs.get_mut(attr.index()) {
             *slot = values;
         }
     }
-    enumerate(&self_space, &row.principal.roles, |request| {
-        evaluate(&slice, request, &mut truths);
-        let outcome = judge(&slice, &truths);
-        if outcome.verdict == Verdict::Allow {
-            result.self_change.add(request, &outcome);
-            result
-                .self_change
-                .names
-                .insert(request.str_of(Attr::TargetName).to_string());
-        }
-    });
+    for_each_class(
+        &self_space,
+        &row.principal.roles,
+        &slice,
+        |request, truths, count| {
+            let outcome = judge(&slice, truths);
+            if outcome.verdict == Verdict::Allow {
+                result.self_change.add(request, &outcome, count);
+                result
+                    .self_change
+                    .names
+                    .insert(request.str_of(Attr::TargetName).to_string());
+            }
+        },
+    );
     result
 }
 
@@ -441,14 +474,26 @@ fn location_of(model: &PolicySetModel, index: usize) -> Option<Location> {
 }
 
 fn locations(model: &PolicySetModel, indices: &BTreeSet<usize>) -> Vec<Location> {
-    indices.iter().filter_map(|i| location_of(model, *i)).collect()
+    indices
+        .iter()
+        .filter_map(|i| location_of(model, *i))
+        .collect()
 }
 
 /// "replace, destroy or delete", destructive kinds first.
 fn kinds_phrase(kinds: &BTreeSet<usize>) -> String {
     let order = [
-        "replace", "destroy", "delete", "overwrite", "write", "privilege", "exfiltrate", "network",
-        "execute", "unknown", "read",
+        "replace",
+        "destroy",
+        "delete",
+        "overwrite",
+        "write",
+        "privilege",
+        "exfiltrate",
+        "network",
+        "execute",
+        "unknown",
+        "read",
     ];
     let named: Vec<&str> = order
         .iter()
@@ -554,7 +599,12 @@ fn row_findings(
                 message: format!(
                     "{who} can {} production targets with no approval (through {}){bypass}",
                     kinds_phrase(&production.kinds),
-                    production.capabilities.iter().copied().collect::<Vec<_>>().join(", "),
+                    production
+                        .capabilities
+                        .iter()
+                        .copied()
+                        .collect::<Vec<_>>()
+                        .join(", "),
                 ),
                 locations: locations(model, &production.policies),
                 method: method.to_string(),
@@ -640,7 +690,9 @@ fn policy_findings(
         let Some(stat) = stats.get(policy.index) else {
             continue;
         };
-        let here = location_of(model, policy.index).into_iter().collect::<Vec<_>>();
+        let here = location_of(model, policy.index)
+            .into_iter()
+            .collect::<Vec<_>>();
         let id = &policy.info.id;
         if !policy.unsupported.is_empty() {
             findings.push(Finding {
@@ -660,7 +712,11 @@ fn policy_findings(
         if stat.unknown {
             continue;
         }
-        let what = if policy.is_permit() { "permit" } else { "forbid" };
+        let what = if policy.is_permit() {
+            "permit"
+        } else {
+            "forbid"
+        };
         if !stat.satisfied {
             findings.push(Finding {
                 id: FindingKind::IneffectivePolicy.id(),
@@ -756,10 +812,16 @@ fn agent_findings(model: &PolicySetModel, project: &Project, findings: &mut Vec<
             let approving: Vec<&CompiledPolicy> = model
                 .compiled
                 .iter()
-                .filter(|p| p.approvals().is_some_and(|a| a.roles.iter().any(|r| &r.role == role)))
+                .filter(|p| {
+                    p.approvals()
+                        .is_some_and(|a| a.roles.iter().any(|r| &r.role == role))
+                })
                 .collect();
             let why = match approving.first() {
-                Some(p) => format!("escalations such as `{}` need a `{role}` approver", p.info.id),
+                Some(p) => format!(
+                    "escalations such as `{}` need a `{role}` approver",
+                    p.info.id
+                ),
                 None => format!("`{role}` is listed as a human role under [governance]"),
             };
             let operator = project
@@ -818,7 +880,11 @@ fn agent_findings(model: &PolicySetModel, project: &Project, findings: &mut Vec<
     }
 }
 
-fn build_matrix(model: &PolicySetModel, all_rows: &[Row], results: &[RowResult]) -> Vec<MatrixEntry> {
+fn build_matrix(
+    model: &PolicySetModel,
+    all_rows: &[Row],
+    results: &[RowResult],
+) -> Vec<MatrixEntry> {
     let ids = |indices: &[usize]| -> Vec<String> {
         indices
             .iter()
@@ -836,19 +902,33 @@ fn build_matrix(model: &PolicySetModel, all_rows: &[Row], results: &[RowResult])
                 for (kind_index, kind) in EffectKind::ALL.iter().enumerate() {
                     for (sensitivity_index, sensitivity) in SENSITIVITIES.iter().enumerate() {
                         // Outcome → risks, in risk order.
-                        let mut grouped: Vec<(Outcome, BTreeMap<String, String>, Vec<String>)> = Vec::new();
+                        let mut grouped: Vec<(Outcome, BTreeMap<String, String>, Vec<String>)> =
+                            Vec::new();
                         for (risk_index, risk) in RISKS.iter().enumerate() {
-                            let index = (((action_index * 5 + env_index) * 11 + kind_index) * 5 + risk_index) * 3
+                            let index = (((action_index * 5 + env_index) * 11 + kind_index) * 5
+                                + risk_index)
+                                * 3
                                 + sensitivity_index;
                             let Some(cell) = result.cells.get(index) else {
                                 continue;
                             };
                             let varies = cell.len() > 1;
                             for (outcome, when) in cell {
-                                let when = if varies { when.clone() } else { BTreeMap::new() };
-                                match grouped.iter_mut().find(|(o, w, _)| o == outcome && *w == when) {
+                                let when = if varies {
+                                    when.clone()
+                                } else {
+                                    BTreeMap::new()
+                                };
+                                match grouped
+                                    .iter_mut()
+                                    .find(|(o, w, _)| o == outcome && *w == when)
+                                {
                                     Some((_, _, risks)) => risks.push(risk.to_string()),
-                                    None => grouped.push((outcome.clone(), when, vec![risk.to_string()])),
+                                    None => grouped.push((
+                                        outcome.clone(),
+                                        when,
+                                        vec![risk.to_string()],
+                                    )),
                                 }
                             }
                         }

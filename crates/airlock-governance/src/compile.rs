@@ -9,8 +9,8 @@
 
 use std::collections::BTreeSet;
 
-use airlock_policy::{PolicyEffect, PolicyInfo};
 use airlock_model::ApprovalRequirement;
+use airlock_policy::{PolicyEffect, PolicyInfo};
 use cedar_policy::Policy;
 use serde_json::Value as Json;
 
@@ -313,15 +313,27 @@ impl Compiler<'_> {
                     Some(list) => {
                         let entities: Vec<(String, String)> =
                             list.iter().filter_map(entity_of).collect();
-                        any_of(entities.iter().map(|(ty, id)| self.var_in(var, ty, id)).collect())
+                        any_of(
+                            entities
+                                .iter()
+                                .map(|(ty, id)| self.var_in(var, ty, id))
+                                .collect(),
+                        )
                     }
                     None => self.unknown(format!("{var} scope `in` without entities")),
                 }
             }
             "is" => {
-                let ty = scope.get("entity_type").and_then(Json::as_str).unwrap_or("");
+                let ty = scope
+                    .get("entity_type")
+                    .and_then(Json::as_str)
+                    .unwrap_or("");
                 let is = Cond::Const(ty == expected_type(var));
-                match scope.get("in").and_then(|i| i.get("entity")).and_then(entity_of) {
+                match scope
+                    .get("in")
+                    .and_then(|i| i.get("entity"))
+                    .and_then(entity_of)
+                {
                     Some((ety, id)) => {
                         if var == "principal" && ety == ROLE_TYPE {
                             *role_scope = Some(id.clone());
@@ -410,13 +422,19 @@ impl Compiler<'_> {
                         let mut alternatives = Vec::new();
                         for item in items {
                             match item {
-                                Operand::Entity(ty, id) => alternatives.push(self.var_in(var, &ty, &id)),
-                                _ => return self.unknown("`in` a set that is not all entity literals"),
+                                Operand::Entity(ty, id) => {
+                                    alternatives.push(self.var_in(var, &ty, &id))
+                                }
+                                _ => {
+                                    return self
+                                        .unknown("`in` a set that is not all entity literals")
+                                }
                             }
                         }
                         any_of(alternatives)
                     }
-                    _ => self.unknown("`in` between operands other than a variable and entity literals"),
+                    _ => self
+                        .unknown("`in` between operands other than a variable and entity literals"),
                 }
             }
             "contains" => {
@@ -428,12 +446,17 @@ impl Compiler<'_> {
                         for item in items {
                             match item {
                                 Operand::Lit(lit) => lits.push(lit),
-                                _ => return self.unknown("`contains` on a set that is not all literals"),
+                                _ => {
+                                    return self
+                                        .unknown("`contains` on a set that is not all literals")
+                                }
                             }
                         }
                         Cond::OneOf(attr, lits)
                     }
-                    _ => self.unknown("`contains` other than a literal set containing an attribute"),
+                    _ => {
+                        self.unknown("`contains` other than a literal set containing an attribute")
+                    }
                 }
             }
             "has" => {
@@ -441,8 +464,16 @@ impl Compiler<'_> {
                 // schema declares, and every one of them is required.
                 let attr = arg.get("attr").and_then(Json::as_str).unwrap_or("");
                 let known = [
-                    "operator", "tenant", "kind", "name", "environment", "sensitivity", "effect",
-                    "reversibility", "risk", "rule",
+                    "operator",
+                    "tenant",
+                    "kind",
+                    "name",
+                    "environment",
+                    "sensitivity",
+                    "effect",
+                    "reversibility",
+                    "risk",
+                    "rule",
                 ];
                 if known.contains(&attr) {
                     Cond::Const(true)
@@ -466,7 +497,9 @@ impl Compiler<'_> {
             }
             "like" => self.unknown("`like` pattern"),
             "." => self.unknown("an attribute used directly as a condition"),
-            other => self.unknown(format!("`{other}` (an operator or extension function the abstraction does not model)")),
+            other => self.unknown(format!(
+                "`{other}` (an operator or extension function the abstraction does not model)"
+            )),
         }
     }
 
@@ -492,7 +525,8 @@ impl Compiler<'_> {
             (Operand::Bool(a), Operand::Bool(b)) if matches!(cmp, Cmp::Eq | Cmp::Ne) => {
                 Cond::Const((a == b) == (cmp == Cmp::Eq))
             }
-            (Operand::Var(var), Operand::Entity(ty, id)) | (Operand::Entity(ty, id), Operand::Var(var))
+            (Operand::Var(var), Operand::Entity(ty, id))
+            | (Operand::Entity(ty, id), Operand::Var(var))
                 if matches!(cmp, Cmp::Eq | Cmp::Ne) =>
             {
                 let eq = self.var_equals(var, &ty, &id);
@@ -502,9 +536,7 @@ impl Compiler<'_> {
                     Cond::Not(Box::new(eq))
                 }
             }
-            (Operand::Attr(_), Operand::Attr(_)) => {
-                self.unknown("a comparison of two attributes")
-            }
+            (Operand::Attr(_), Operand::Attr(_)) => self.unknown("a comparison of two attributes"),
             _ => self.unknown("a comparison the abstraction does not model"),
         }
     }
@@ -606,7 +638,9 @@ fn operand(json: &Json) -> Operand {
 fn value_operand(value: &Json) -> Operand {
     match value {
         Json::String(s) => Operand::Lit(Lit::Str(s.clone())),
-        Json::Number(n) => n.as_i64().map_or(Operand::Other, |n| Operand::Lit(Lit::Long(n))),
+        Json::Number(n) => n
+            .as_i64()
+            .map_or(Operand::Other, |n| Operand::Lit(Lit::Long(n))),
         Json::Bool(b) => Operand::Bool(*b),
         Json::Object(_) => match entity_of(value) {
             Some((ty, id)) => Operand::Entity(ty, id),

@@ -12,7 +12,20 @@ use crate::compile::{Attr, CompiledPolicy, Literals};
 use crate::error::GovernanceError;
 use crate::model::{evaluate, judge, rows, Outcome, PolicySetModel, Row, Verdict};
 use crate::project::{open_source, Project};
-use crate::space::{enumerate, Space, Truth};
+use crate::space::{enumerate, Space};
+
+/// Row, environment, effect kind, before and after: what a group of
+/// changed decisions shares.
+type Key = (usize, usize, usize, String, String);
+/// The capabilities, risks and sensitivities a group covers, and its
+/// outcomes before and after.
+type Group = (
+    BTreeSet<String>,
+    BTreeSet<i64>,
+    BTreeSet<String>,
+    Outcome,
+    Outcome,
+);
 
 /// Which way authority moved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -61,7 +74,10 @@ impl PolicyDiff {
     }
 
     fn count(&self, direction: ChangeDirection) -> usize {
-        self.changes.iter().filter(|c| c.direction == direction).count()
+        self.changes
+            .iter()
+            .filter(|c| c.direction == direction)
+            .count()
     }
 }
 
@@ -89,9 +105,7 @@ pub fn diff_projects(
         }
     }
     let all_rows = rows(&[&old_model, &new_model], &[old, new]);
-    type Key = (usize, usize, usize, String, String);
-    let mut groups: BTreeMap<Key, (BTreeSet<String>, BTreeSet<i64>, BTreeSet<String>, Outcome, Outcome)> =
-        BTreeMap::new();
+    let mut groups: BTreeMap<Key, Group> = BTreeMap::new();
     let mut requests = 0u64;
     let mut old_truths = Vec::new();
     let mut new_truths = Vec::new();
@@ -111,52 +125,80 @@ pub fn diff_projects(
             }
             let env = crate::space::Val::as_str(request.value(Attr::Environment));
             let kind = request.str_of(Attr::EffectKind);
-            let kind_index = EffectKind::ALL.iter().position(|k| k.as_str() == kind).unwrap_or(0);
+            let kind_index = EffectKind::ALL
+                .iter()
+                .position(|k| k.as_str() == kind)
+                .unwrap_or(0);
             let env_index = airlock_model::EnvTier::ALL
                 .iter()
                 .position(|e| e.as_str() == env)
                 .unwrap_or(0);
-            let key = (row_index, env_index, kind_index, before.describe(), after.describe());
+            let key = (
+                row_index,
+                env_index,
+                kind_index,
+                before.describe(),
+                after.describe(),
+            );
             let entry = groups.entry(key).or_insert_with(|| {
-                (BTreeSet::new(), BTreeSet::new(), BTreeSet::new(), before.clone(), after.clone())
+                (
+                    BTreeSet::new(),
+                    BTreeSet::new(),
+                    BTreeSet::new(),
+                    before.clone(),
+                    after.clone(),
+                )
             });
             entry.0.insert(request.action.to_string());
             entry.1.insert(request.risk());
-            entry.2.insert(request.str_of(Attr::Sensitivity).to_string());
+            entry
+                .2
+                .insert(request.str_of(Attr::Sensitivity).to_string());
         });
     }
-    let _ = Truth::Unknown;
     let risk_names = ["none", "low", "medium", "high", "critical"];
     let mut changes: Vec<AuthorityChange> = groups
         .into_iter()
-        .filter_map(|((row_index, env_index, kind_index, _, _), (caps, risks, sens, before, after))| {
-            let row = all_rows.get(row_index)?;
-            let env = airlock_model::EnvTier::ALL.get(env_index)?.as_str();
-            let kind = EffectKind::ALL.get(kind_index)?.as_str();
-            let direction = direction(&before, &after);
-            let risks: Vec<String> = risks
-                .iter()
-                .filter_map(|r| usize::try_from(*r).ok().and_then(|r| risk_names.get(r)))
-                .map(|r| r.to_string())
-                .collect();
-            let capabilities: Vec<String> = caps.into_iter().collect();
-            let sensitivities: Vec<String> = sens.into_iter().collect();
-            let message = sentence(row, direction, env, kind, &before, &after, &capabilities, &risks, &sensitivities);
-            Some(AuthorityChange {
-                direction,
-                row: row.label.clone(),
-                environment: env.to_string(),
-                effect: kind.to_string(),
-                capabilities,
-                risks,
-                sensitivities,
-                before: before.describe(),
-                after: after.describe(),
-                message,
-            })
-        })
+        .filter_map(
+            |((row_index, env_index, kind_index, _, _), (caps, risks, sens, before, after))| {
+                let row = all_rows.get(row_index)?;
+                let env = airlock_model::EnvTier::ALL.get(env_index)?.as_str();
+                let kind = EffectKind::ALL.get(kind_index)?.as_str();
+                let direction = direction(&before, &after);
+                let risks: Vec<String> = risks
+                    .iter()
+                    .filter_map(|r| usize::try_from(*r).ok().and_then(|r| risk_names.get(r)))
+                    .map(|r| r.to_string())
+                    .collect();
+                let capabilities: Vec<String> = caps.into_iter().collect();
+                let sensitivities: Vec<String> = sens.into_iter().collect();
+                let message = sentence(
+                    row,
+                    direction,
+                    env,
+                    kind,
+                    &before,
+                    &after,
+                    &capabilities,
+                    &risks,
+                    &sensitivities,
+                );
+                Some(AuthorityChange {
+                    direction,
+                    row: row.label.clone(),
+                    environment: env.to_string(),
+                    effect: kind.to_string(),
+                    capabilities,
+                    risks,
+                    sensitivities,
+                    before: before.describe(),
+                    after: after.describe(),
+                    message,
+                })
+            },
+        )
         .collect();
-    changes.sort_by(|a, b| a.direction.cmp(&b.direction));
+    changes.sort_by_key(|c| c.direction);
     Ok(PolicyDiff {
         old: old_label.to_string(),
         new: new_label.to_string(),
@@ -230,7 +272,10 @@ fn sentence(
     let verb = verb(kind);
     match direction {
         ChangeDirection::Added => match before.verdict {
-            Verdict::Deny => format!("{who} can now {verb} {env} targets {} (was denied){scope}", how(after)),
+            Verdict::Deny => format!(
+                "{who} can now {verb} {env} targets {} (was denied){scope}",
+                how(after)
+            ),
             _ => format!(
                 "{who} can now {verb} {env} targets {} instead of {}{scope}",
                 how(after),
@@ -238,7 +283,10 @@ fn sentence(
             ),
         },
         ChangeDirection::Removed => match after.verdict {
-            Verdict::Deny => format!("{who} can no longer {verb} {env} targets (was {}; now denied){scope}", how(before)),
+            Verdict::Deny => format!(
+                "{who} can no longer {verb} {env} targets (was {}; now denied){scope}",
+                how(before)
+            ),
             _ => format!(
                 "{who} can no longer {verb} {env} targets {}: it now needs {}{scope}",
                 how(before),

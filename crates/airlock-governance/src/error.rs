@@ -71,7 +71,12 @@ pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
 
 /// A TOML deserialisation error as a [`GovernanceError::Syntax`] pointing
 /// at the spot in `text` it concerns.
-pub(crate) fn toml_error(file: &str, text: &str, err: &toml::de::Error, hint: &str) -> GovernanceError {
+pub(crate) fn toml_error(
+    file: &str,
+    text: &str,
+    err: &toml::de::Error,
+    hint: &str,
+) -> GovernanceError {
     let (line, column) = err
         .span()
         .map_or((1, 1), |span| line_column(text, span.start));

@@ -234,7 +234,9 @@ pub fn judge(slice: &[&CompiledPolicy], truths: &[Truth]) -> Outcome {
                 .iter()
                 .filter(|p| escalations.contains(&p.index))
                 .filter_map(|p| p.approvals())
-                .fold(ApprovalRequirement::default(), |merged, next| merged.merge(next));
+                .fold(ApprovalRequirement::default(), |merged, next| {
+                    merged.merge(next)
+                });
             Outcome {
                 verdict: Verdict::Escalate,
                 approvals: Some(approvals),

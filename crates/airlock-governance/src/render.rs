@@ -28,7 +28,11 @@ pub fn validation_human(report: &ValidationReport) -> String {
                 .map_or(String::new(), |c| format!("{c} valid; ")),
             report.policies,
             report.test_files.len(),
-            if report.test_files.len() == 1 { "" } else { "s" }
+            if report.test_files.len() == 1 {
+                ""
+            } else {
+                "s"
+            }
         );
     } else {
         let _ = writeln!(out, "{} problem(s) found", report.problems.len());
@@ -183,10 +187,16 @@ pub fn analysis_human(analysis: &Analysis, matrix: bool) -> String {
         let _ = writeln!(out, "    fix: {}", finding.kind.help());
     }
     if matrix {
-        let _ = writeln!(out, "\nauthority matrix (verdict for each risk level: none low medium high critical)");
+        let _ = writeln!(
+            out,
+            "\nauthority matrix (verdict for each risk level: none low medium high critical)"
+        );
         let mut current = String::new();
         for entry in &analysis.matrix {
-            let header = format!("{} / {} / {}", entry.row, entry.capability, entry.environment);
+            let header = format!(
+                "{} / {} / {}",
+                entry.row, entry.capability, entry.environment
+            );
             if header != current {
                 let _ = writeln!(out, "{header}");
                 current = header;
@@ -223,11 +233,7 @@ pub fn analysis_human(analysis: &Analysis, matrix: bool) -> String {
         .iter()
         .filter(|f| f.severity == crate::findings::Severity::High)
         .count();
-    let _ = writeln!(
-        out,
-        "\n{} finding(s), {high} high",
-        analysis.findings.len()
-    );
+    let _ = writeln!(out, "\n{} finding(s), {high} high", analysis.findings.len());
     out
 }
 

@@ -84,7 +84,11 @@ impl Space {
     /// The space for `principal` given the literals of the policies that
     /// apply to it. Environment, effect kind, risk and sensitivity always
     /// take every value (they are the matrix's axes).
-    pub fn build(principal: &Principal, literals: &Literals, policies: &[&CompiledPolicy]) -> Space {
+    pub fn build(
+        principal: &Principal,
+        literals: &Literals,
+        policies: &[&CompiledPolicy],
+    ) -> Space {
         let reads = |attr: Attr| policies.iter().any(|p| p.reads(attr));
         let strings_of = |attr: Attr| -> std::collections::BTreeSet<String> {
             literals
@@ -100,7 +104,10 @@ impl Space {
                 })
                 .unwrap_or_default()
         };
-        let free = |attr: Attr, fixed: Option<&String>, extra: &std::collections::BTreeSet<String>| -> (Vec<Val>, bool) {
+        let free = |attr: Attr,
+                    fixed: Option<&String>,
+                    extra: &std::collections::BTreeSet<String>|
+         -> (Vec<Val>, bool) {
             if let Some(value) = fixed {
                 return (vec![Val::Str(value.clone())], false);
             }
@@ -114,31 +121,39 @@ impl Space {
             values.push(Val::Str(other));
             (values, false)
         };
-        let finite = |attr: Attr, domain: &[&str], always: bool, default: &str| -> (Vec<Val>, bool) {
-            if always {
-                return (domain.iter().map(|v| Val::Str(v.to_string())).collect(), false);
-            }
-            if !reads(attr) {
-                return (vec![Val::Str(default.to_string())], true);
-            }
-            let named = strings_of(attr);
-            let mut values: Vec<Val> = domain
-                .iter()
-                .filter(|v| named.contains(**v))
-                .map(|v| Val::Str(v.to_string()))
-                .collect();
-            if let Some(rest) = domain.iter().find(|v| !named.contains(**v)) {
-                values.push(Val::Str(rest.to_string()));
-            }
-            (values, false)
-        };
+        let finite =
+            |attr: Attr, domain: &[&str], always: bool, default: &str| -> (Vec<Val>, bool) {
+                if always {
+                    return (
+                        domain.iter().map(|v| Val::Str(v.to_string())).collect(),
+                        false,
+                    );
+                }
+                if !reads(attr) {
+                    return (vec![Val::Str(default.to_string())], true);
+                }
+                let named = strings_of(attr);
+                let mut values: Vec<Val> = domain
+                    .iter()
+                    .filter(|v| named.contains(**v))
+                    .map(|v| Val::Str(v.to_string()))
+                    .collect();
+                if let Some(rest) = domain.iter().find(|v| !named.contains(**v)) {
+                    values.push(Val::Str(rest.to_string()));
+                }
+                (values, false)
+            };
         let none = std::collections::BTreeSet::new();
         let environments: Vec<&str> = EnvTier::ALL.iter().map(|e| e.as_str()).collect();
         let kinds: Vec<&str> = EffectKind::ALL.iter().map(|k| k.as_str()).collect();
-        let sensitivities: Vec<&str> = [Sensitivity::Normal, Sensitivity::Protected, Sensitivity::Critical]
-            .iter()
-            .map(|s| s.as_str())
-            .collect();
+        let sensitivities: Vec<&str> = [
+            Sensitivity::Normal,
+            Sensitivity::Protected,
+            Sensitivity::Critical,
+        ]
+        .iter()
+        .map(|s| s.as_str())
+        .collect();
         let dims: [(Vec<Val>, bool); 10] = [
             free(Attr::Operator, principal.operator.as_ref(), &none),
             free(Attr::Tenant, principal.tenant.as_ref(), &none),
@@ -260,11 +275,7 @@ fn compare(value: &Val, cmp: Cmp, lit: &Lit) -> bool {
 }
 
 /// Calls `visit` once for every abstract request of `space` for `roles`.
-pub fn enumerate<'a>(
-    space: &'a Space,
-    roles: &'a [String],
-    mut visit: impl FnMut(&Request<'a>),
-) {
+pub fn enumerate<'a>(space: &'a Space, roles: &'a [String], mut visit: impl FnMut(&Request<'a>)) {
     if space.attrs.iter().any(Vec::is_empty) {
         return;
     }
@@ -298,6 +309,224 @@ pub fn enumerate<'a>(
                     }
                 }
                 if wrapped_all {
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// The attributes the matrix is indexed by (always enumerated in full).
+const AXIS: [Attr; 4] = [
+    Attr::Environment,
+    Attr::Sensitivity,
+    Attr::EffectKind,
+    Attr::Risk,
+];
+/// The other attributes.
+const EXTRA: [Attr; 6] = [
+    Attr::Operator,
+    Attr::Tenant,
+    Attr::TargetKind,
+    Attr::TargetName,
+    Attr::Reversibility,
+    Attr::Rule,
+];
+
+/// What a condition is once the axis attributes are known and the others
+/// are not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Partial {
+    Known(Truth),
+    /// Depends on a non-axis attribute.
+    Open,
+}
+
+/// Evaluates `cond` with only the axis attributes known. `exact` says the
+/// policy has no unknown construct (so no part of it can fail), which
+/// makes `open && false` false and `open || true` true.
+fn partial(cond: &Cond, request: &Request<'_>, known: &[bool; 10], exact: bool) -> Partial {
+    use Partial::{Known, Open};
+    let is_known = |attr: Attr| known.get(attr.index()).copied().unwrap_or(false);
+    match cond {
+        Cond::Compare(attr, ..) | Cond::OneOf(attr, _) if !is_known(*attr) => Open,
+        Cond::TargetIs(_) if !is_known(Attr::TargetName) => Open,
+        Cond::Not(a) => match partial(a, request, known, exact) {
+            Known(Truth::True) => Known(Truth::False),
+            Known(Truth::False) => Known(Truth::True),
+            other => other,
+        },
+        Cond::And(a, b) => match partial(a, request, known, exact) {
+            Known(Truth::True) => partial(b, request, known, exact),
+            Open => match partial(b, request, known, exact) {
+                Known(Truth::False) if exact => Known(Truth::False),
+                _ => Open,
+            },
+            other => other,
+        },
+        Cond::Or(a, b) => match partial(a, request, known, exact) {
+            Known(Truth::False) => partial(b, request, known, exact),
+            Open => match partial(b, request, known, exact) {
+                Known(Truth::True) if exact => Known(Truth::True),
+                _ => Open,
+            },
+            other => other,
+        },
+        Cond::If(c, t, e) => match partial(c, request, known, exact) {
+            Known(Truth::True) => partial(t, request, known, exact),
+            Known(Truth::False) => partial(e, request, known, exact),
+            Known(Truth::Unknown) => Known(Truth::Unknown),
+            Open => {
+                let then = partial(t, request, known, exact);
+                if exact && then == partial(e, request, known, exact) && then != Open {
+                    then
+                } else {
+                    Open
+                }
+            }
+        },
+        other => Known(eval(other, request)),
+    }
+}
+
+/// Advances an odometer over dimensions of the given lengths, last fastest;
+/// false once it wrapped around.
+fn advance(counters: &mut [usize], lengths: &[usize]) -> bool {
+    for (counter, length) in counters.iter_mut().zip(lengths).rev() {
+        *counter += 1;
+        if *counter < *length {
+            return true;
+        }
+        *counter = 0;
+    }
+    false
+}
+
+/// Calls `visit` for every class of abstract requests of `space` that the
+/// policies of `slice` cannot tell apart: with one representative request,
+/// the truth of each policy (in slice order) and how many abstract
+/// requests the class holds. Requests differing in reversibility are kept
+/// apart. Policies are first evaluated with only the matrix axes known;
+/// only those still open are evaluated for each value of the other
+/// attributes.
+pub fn for_each_class<'a>(
+    space: &'a Space,
+    roles: &'a [String],
+    slice: &[&CompiledPolicy],
+    mut visit: impl FnMut(&Request<'a>, &[Truth], u64),
+) {
+    if space.attrs.iter().any(Vec::is_empty) {
+        return;
+    }
+    let length = |attr: &Attr| space.attrs.get(attr.index()).map_or(1, Vec::len);
+    let axis_lengths: Vec<usize> = AXIS.iter().map(length).collect();
+    let extra_lengths: Vec<usize> = EXTRA.iter().map(length).collect();
+    let mut known = [false; 10];
+    for attr in AXIS {
+        if let Some(k) = known.get_mut(attr.index()) {
+            *k = true;
+        }
+    }
+    let exact: Vec<bool> = slice.iter().map(|p| p.unsupported.is_empty()).collect();
+    static FALLBACK: Val = Val::Long(0);
+    let build = |axis: &[usize], extra: &[usize]| -> [&'a Val; 10] {
+        let mut values: [&'a Val; 10] = std::array::from_fn(|i| {
+            space
+                .attrs
+                .get(i)
+                .and_then(|d| d.first())
+                .unwrap_or(&FALLBACK)
+        });
+        for (attr, at) in AXIS.iter().zip(axis).chain(EXTRA.iter().zip(extra)) {
+            if let (Some(slot), Some(value)) = (
+                values.get_mut(attr.index()),
+                space.attrs.get(attr.index()).and_then(|d| d.get(*at)),
+            ) {
+                *slot = value;
+            }
+        }
+        values
+    };
+    let mut truths: Vec<Truth> = Vec::with_capacity(slice.len());
+    let mut open: Vec<usize> = Vec::new();
+    // Per class: (open truths, irreversible?) → (extra counters, count).
+    let mut classes: Vec<(Vec<Truth>, bool, Vec<usize>, u64)> = Vec::new();
+    let mut key: Vec<Truth> = Vec::new();
+    let extra_total: u64 = extra_lengths.iter().map(|l| *l as u64).product();
+    for agent in &space.agents {
+        for action in &space.actions {
+            let mut axis = vec![0usize; AXIS.len()];
+            loop {
+                let first_extra = vec![0usize; EXTRA.len()];
+                let request = Request {
+                    roles,
+                    agent,
+                    action,
+                    values: build(&axis, &first_extra),
+                };
+                truths.clear();
+                open.clear();
+                for (index, policy) in slice.iter().enumerate() {
+                    let exact = exact.get(index).copied().unwrap_or(false);
+                    match partial(&policy.cond, &request, &known, exact) {
+                        Partial::Known(truth) => truths.push(truth),
+                        Partial::Open => {
+                            truths.push(Truth::Unknown);
+                            open.push(index);
+                        }
+                    }
+                }
+                let reversibility_read = !space
+                    .collapsed
+                    .get(Attr::Reversibility.index())
+                    .copied()
+                    .unwrap_or(true);
+                if open.is_empty() && !reversibility_read {
+                    visit(&request, &truths, extra_total);
+                } else {
+                    classes.clear();
+                    let mut extra = vec![0usize; EXTRA.len()];
+                    loop {
+                        let request = Request {
+                            roles,
+                            agent,
+                            action,
+                            values: build(&axis, &extra),
+                        };
+                        key.clear();
+                        for index in &open {
+                            if let Some(policy) = slice.get(*index) {
+                                key.push(eval(&policy.cond, &request));
+                            }
+                        }
+                        let irreversible = request.str_of(Attr::Reversibility) == "irreversible";
+                        match classes
+                            .iter_mut()
+                            .find(|(k, i, _, _)| *k == key && *i == irreversible)
+                        {
+                            Some(class) => class.3 += 1,
+                            None => classes.push((key.clone(), irreversible, extra.clone(), 1)),
+                        }
+                        if !advance(&mut extra, &extra_lengths) {
+                            break;
+                        }
+                    }
+                    for (class_truths, _, extra, count) in &classes {
+                        for (index, truth) in open.iter().zip(class_truths) {
+                            if let Some(slot) = truths.get_mut(*index) {
+                                *slot = *truth;
+                            }
+                        }
+                        let request = Request {
+                            roles,
+                            agent,
+                            action,
+                            values: build(&axis, extra),
+                        };
+                        visit(&request, &truths, *count);
+                    }
+                }
+                if !advance(&mut axis, &axis_lengths) {
                     break;
                 }
             }

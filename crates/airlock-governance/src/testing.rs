@@ -184,8 +184,12 @@ fn read(path: &Path) -> Result<(TestFile, String), GovernanceError> {
                 file: label,
                 line,
                 column,
-                message: format!("case `{}`: unknown capability `{}`", case.name, case.capability),
-                hint: "capabilities are shell.exec, file.write, infra.apply and mcp.call".to_string(),
+                message: format!(
+                    "case `{}`: unknown capability `{}`",
+                    case.name, case.capability
+                ),
+                hint: "capabilities are shell.exec, file.write, infra.apply and mcp.call"
+                    .to_string(),
             });
         }
     }
@@ -193,7 +197,9 @@ fn read(path: &Path) -> Result<(TestFile, String), GovernanceError> {
 }
 
 fn capability_tool(capability: &str) -> Option<ToolKind> {
-    ToolKind::ALL.into_iter().find(|t| t.capability() == capability)
+    ToolKind::ALL
+        .into_iter()
+        .find(|t| t.capability() == capability)
 }
 
 /// The project a test file runs against: its `config`, else the nearest
@@ -222,7 +228,10 @@ pub fn run_tests(paths: &[PathBuf]) -> Result<TestReport, GovernanceError> {
         if !path.exists() {
             return Err(GovernanceError::Io {
                 path: path.clone(),
-                source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or directory"),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    "no such file or directory",
+                ),
             });
         }
         for file in test_files_in(path, true) {
@@ -360,7 +369,10 @@ fn run_case(case: &CaseSpec, project: &Project, engine: &PolicyEngine) -> CaseRe
     let expect = &case.expect;
     let mut failures = Vec::new();
     if verdict != expect.verdict {
-        failures.push(format!("verdict: expected {}, got {}", expect.verdict, verdict));
+        failures.push(format!(
+            "verdict: expected {}, got {}",
+            expect.verdict, verdict
+        ));
     }
     let approvals = decision.approvals.clone().unwrap_or_default();
     if let Some(min) = expect.min_approvers {
@@ -393,7 +405,10 @@ fn run_case(case: &CaseSpec, project: &Project, engine: &PolicyEngine) -> CaseRe
     if let Some(policies) = &expect.policies {
         for id in policies {
             if !decision.policies.contains(id) {
-                failures.push(format!("policies: expected `{id}` among {:?}", decision.policies));
+                failures.push(format!(
+                    "policies: expected `{id}` among {:?}",
+                    decision.policies
+                ));
             }
         }
     }

@@ -66,7 +66,10 @@ pub fn validate(path: &Path) -> ValidationReport {
             return report;
         }
     };
-    report.config = project.config_path.as_ref().map(|p| p.display().to_string());
+    report.config = project
+        .config_path
+        .as_ref()
+        .map(|p| p.display().to_string());
     report.policy_dirs = project
         .sources
         .dirs

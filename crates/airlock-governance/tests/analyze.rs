@@ -7,11 +7,15 @@ use std::path::{Path, PathBuf};
 use airlock_governance::{analyze, render, Analysis, FindingKind, Project, Severity};
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 fn example(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples")
+        .join(name)
 }
 
 fn analysis_of(path: &Path) -> Analysis {
@@ -52,9 +56,18 @@ fn excessive_authority_is_found_and_fixed() {
         .find(|f| f.kind == FindingKind::ExcessiveAuthority)
         .unwrap();
     assert_eq!(finding.severity, Severity::High);
-    assert!(finding.message.contains("agent role `deployer`"), "{}", finding.message);
-    assert!(finding.message.contains("production targets with no approval"));
-    assert!(finding.locations.iter().any(|l| l.policy == "deployer-everything" && l.line == 1));
+    assert!(
+        finding.message.contains("agent role `deployer`"),
+        "{}",
+        finding.message
+    );
+    assert!(finding
+        .message
+        .contains("production targets with no approval"));
+    assert!(finding
+        .locations
+        .iter()
+        .any(|l| l.policy == "deployer-everything" && l.line == 1));
     assert!(finding.method.starts_with("exhaustive enumeration over "));
     assert_clean_of("excessive-authority-fixed", FindingKind::ExcessiveAuthority);
 }
@@ -67,8 +80,16 @@ fn weak_escalation_is_found_and_fixed() {
         .iter()
         .find(|f| f.kind == FindingKind::WeakEscalation)
         .unwrap();
-    assert!(finding.message.contains("only 1 approver"), "{}", finding.message);
-    assert!(finding.message.contains("floor of 2 approvers"), "{}", finding.message);
+    assert!(
+        finding.message.contains("only 1 approver"),
+        "{}",
+        finding.message
+    );
+    assert!(
+        finding.message.contains("floor of 2 approvers"),
+        "{}",
+        finding.message
+    );
     assert_clean_of("weak-escalation-fixed", FindingKind::WeakEscalation);
 }
 
@@ -82,7 +103,10 @@ fn agent_holding_a_human_role_is_found_and_fixed() {
         .unwrap();
     assert_eq!(finding.severity, Severity::High);
     assert!(finding.message.contains("`senior`"), "{}", finding.message);
-    assert!(finding.locations.iter().any(|l| l.file.ends_with("airlock.toml") && l.line == 3));
+    assert!(finding
+        .locations
+        .iter()
+        .any(|l| l.file.ends_with("airlock.toml") && l.line == 3));
     assert_clean_of("human-role-fixed", FindingKind::AgentHoldsHumanAuthority);
 }
 
@@ -104,11 +128,21 @@ fn ineffective_policies_are_found_and_fixed() {
         .filter(|f| f.kind == FindingKind::IneffectivePolicy)
         .map(|f| f.message.as_str())
         .collect();
-    let mentions = |id: &str, what: &str| messages.iter().any(|m| m.contains(id) && m.contains(what));
-    assert!(mentions("`allow-exfiltration`", "never changes a decision"), "{messages:#?}");
+    let mentions =
+        |id: &str, what: &str| messages.iter().any(|m| m.contains(id) && m.contains(what));
+    assert!(
+        mentions("`allow-exfiltration`", "never changes a decision"),
+        "{messages:#?}"
+    );
     assert!(mentions("`never`", "can never apply"), "{messages:#?}");
-    assert!(mentions("`deny-exfiltration-again`", "redundant"), "{messages:#?}");
-    assert!(!mentions("`deny-exfiltration`", "redundant") || mentions("`deny-exfiltration-again`", "redundant"));
+    assert!(
+        mentions("`deny-exfiltration-again`", "redundant"),
+        "{messages:#?}"
+    );
+    assert!(
+        !mentions("`deny-exfiltration`", "redundant")
+            || mentions("`deny-exfiltration-again`", "redundant")
+    );
     assert_clean_of("ineffective-fixed", FindingKind::IneffectivePolicy);
 }
 
@@ -126,7 +160,11 @@ fn self_modification_is_found_and_fixed() {
         .iter()
         .find(|f| f.kind == FindingKind::SelfModification)
         .unwrap();
-    assert!(finding.message.contains("airlock.toml"), "{}", finding.message);
+    assert!(
+        finding.message.contains("airlock.toml"),
+        "{}",
+        finding.message
+    );
     assert_clean_of("self-modification-fixed", FindingKind::SelfModification);
 }
 
@@ -139,7 +177,11 @@ fn unsupported_constructs_are_reported_as_not_analysed() {
         .find(|f| f.kind == FindingKind::NotAnalysed)
         .unwrap();
     assert_eq!(finding.method, "not analysed");
-    assert!(finding.message.contains("`like` pattern"), "{}", finding.message);
+    assert!(
+        finding.message.contains("`like` pattern"),
+        "{}",
+        finding.message
+    );
     // The decisions it could change are marked, not guessed.
     assert!(found
         .matrix
@@ -158,8 +200,14 @@ fn the_incident_example_is_flagged_high_with_a_readable_message() {
         .find(|f| f.kind == FindingKind::ExcessiveAuthority && f.severity == Severity::High)
         .expect("excessive authority");
     let message = &finding.message;
-    assert!(message.contains("agent role `senior` can replace, destroy"), "{message}");
-    assert!(message.contains("production targets with no approval"), "{message}");
+    assert!(
+        message.contains("agent role `senior` can replace, destroy"),
+        "{message}"
+    );
+    assert!(
+        message.contains("production targets with no approval"),
+        "{message}"
+    );
     assert!(
         message.contains("the two-person rule is bypassed because the agent `infra-agent` holds its operator's role `senior`"),
         "{message}"
@@ -199,11 +247,14 @@ fn the_matrix_states_the_default_production_rule() {
 
 #[test]
 fn sarif_output_validates_against_the_sarif_schema() {
-    let schema_text =
-        std::fs::read_to_string(fixture("sarif-schema-2.1.0-subset.json")).unwrap();
+    let schema_text = std::fs::read_to_string(fixture("sarif-schema-2.1.0-subset.json")).unwrap();
     let schema: serde_json::Value = serde_json::from_str(&schema_text).unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
-    for path in [example("incident-2025"), example("safe-default"), fixture("not-analysed")] {
+    for path in [
+        example("incident-2025"),
+        example("safe-default"),
+        fixture("not-analysed"),
+    ] {
         let sarif = render::analysis_sarif(&analysis_of(&path));
         let errors: Vec<String> = validator
             .iter_errors(&sarif)
@@ -214,7 +265,9 @@ fn sarif_output_validates_against_the_sarif_schema() {
     }
     let sarif = render::analysis_sarif(&analysis_of(&example("incident-2025")));
     let results = sarif["runs"][0]["results"].as_array().unwrap();
-    assert!(results.iter().any(|r| r["level"] == "error" && r["ruleId"] == "AIR001"));
+    assert!(results
+        .iter()
+        .any(|r| r["level"] == "error" && r["ruleId"] == "AIR001"));
     assert!(results
         .iter()
         .all(|r| r["locations"][0]["physicalLocation"]["region"]["startLine"].as_u64() >= Some(1)));

@@ -144,10 +144,7 @@ fn sqlite_url(path: &str) -> String {
 }
 
 /// Opens the pool and applies migrations.
-pub(crate) async fn connect(
-    url: &str,
-    options: &StoreOptions,
-) -> StoreResult<(AnyPool, Backend)> {
+pub(crate) async fn connect(url: &str, options: &StoreOptions) -> StoreResult<(AnyPool, Backend)> {
     sqlx::any::install_default_drivers();
     let location = parse_url(url)?;
     let busy_timeout = options.busy_timeout;
@@ -221,8 +218,8 @@ async fn run_statements(
     Ok(())
 }
 
-/// Arbitrary constant naming the migration advisory lock.
-const MIGRATION_LOCK_KEY: i64 = 0x6169_726c_6f63_6b;
+/// Arbitrary constant ("airlock" in ASCII) naming the migration advisory lock.
+const MIGRATION_LOCK_KEY: i64 = 0x0061_6972_6c6f_636b;
 
 /// Applies the migrations not yet recorded in `schema_version`, in one
 /// transaction that concurrent openers wait on.
@@ -250,10 +247,11 @@ async fn migrate(pool: &AnyPool, backend: Backend, schema: Option<&str>) -> Stor
     )
     .execute(&mut *tx)
     .await?;
-    let current: i64 = sqlx::query("SELECT COALESCE(MAX(version), 0) AS version FROM schema_version")
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get("version")?;
+    let current: i64 =
+        sqlx::query("SELECT COALESCE(MAX(version), 0) AS version FROM schema_version")
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("version")?;
     let now = crate::convert::micros(airlock_audit::Timestamp::now());
     for (version, statements) in MIGRATIONS {
         if *version <= current {
@@ -291,7 +289,10 @@ mod tests {
             }
         );
         assert!(parse_url("sqlite://").is_err());
-        assert_eq!(sqlite_url("/a b/x?#%.db"), "sqlite:///a b/x%3F%23%25.db?mode=rwc");
+        assert_eq!(
+            sqlite_url("/a b/x?#%.db"),
+            "sqlite:///a b/x%3F%23%25.db?mode=rwc"
+        );
     }
 
     #[test]

@@ -73,6 +73,9 @@ pub enum StoreError {
         #[source]
         source: std::io::Error,
     },
+    /// The task running the operation was cancelled (runtime shutdown).
+    #[error("the store operation was interrupted: {0}")]
+    Interrupted(String),
     /// The database failed or refused a statement.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),

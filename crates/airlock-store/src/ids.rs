@@ -67,7 +67,10 @@ impl IssuedToken {
     /// `alk_` followed by 256 random bits in unpadded base64url.
     pub fn generate() -> StoreResult<IssuedToken> {
         let bytes = random_bytes::<32>()?;
-        Ok(IssuedToken(format!("alk_{}", URL_SAFE_NO_PAD.encode(bytes))))
+        Ok(IssuedToken(format!(
+            "alk_{}",
+            URL_SAFE_NO_PAD.encode(bytes)
+        )))
     }
 
     /// The token text, to show to its holder once.

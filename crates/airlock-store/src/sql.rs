@@ -126,13 +126,16 @@ impl Inner {
         let columns = Columns(&head);
         let frontier: Frontier = columns.json("frontier")?;
         if i64::try_from(frontier.size).ok() != Some(columns.int("size")?) {
-            return Err(StoreError::corrupt("audit head size disagrees with its frontier"));
+            return Err(StoreError::corrupt(
+                "audit head size disagrees with its frontier",
+            ));
         }
         let tree = MerkleAccumulator::from_frontier(frontier).map_err(StoreError::corrupt)?;
-        let stop_row = sqlx::query("SELECT emergency_stop_by, emergency_stop_at FROM tenants WHERE id = $1")
-            .bind(tenant.as_str())
-            .fetch_one(&mut *tx)
-            .await?;
+        let stop_row =
+            sqlx::query("SELECT emergency_stop_by, emergency_stop_at FROM tenants WHERE id = $1")
+                .bind(tenant.as_str())
+                .fetch_one(&mut *tx)
+                .await?;
         let emergency_stop = Columns(&stop_row).stamp("emergency_stop_by", "emergency_stop_at")?;
         Ok(WriteTx {
             tx,
@@ -231,7 +234,13 @@ fn sign_checkpoint(
     root: Hash,
 ) -> StoreResult<Checkpoint> {
     let origin = format!("{}/{}", key.origin_prefix, tenant);
-    Ok(Checkpoint::sign(&origin, size, root, &key.key, &key.key_name)?)
+    Ok(Checkpoint::sign(
+        &origin,
+        size,
+        root,
+        &key.key,
+        &key.key_name,
+    )?)
 }
 
 async fn insert_checkpoint(
@@ -259,7 +268,8 @@ fn to_i64(value: u64) -> StoreResult<i64> {
 
 fn hash_column(columns: &Columns<'_>, column: &str) -> StoreResult<Hash> {
     let text = columns.text(column)?;
-    let bytes = hex::decode(&text).map_err(|error| StoreError::corrupt(format!("{column}: {error}")))?;
+    let bytes =
+        hex::decode(&text).map_err(|error| StoreError::corrupt(format!("{column}: {error}")))?;
     Hash::try_from(bytes.as_slice())
         .map_err(|_| StoreError::corrupt(format!("{column} is not 32 bytes")))
 }
@@ -280,7 +290,10 @@ fn tenant_from_row(row: &AnyRow) -> StoreResult<Tenant> {
 
 fn agent_from_row(row: &AnyRow) -> StoreResult<Agent> {
     let c = Columns(row);
-    let last_seen = match (c.opt_text("last_seen_identity")?, c.opt_time("last_seen_at")?) {
+    let last_seen = match (
+        c.opt_text("last_seen_identity")?,
+        c.opt_time("last_seen_at")?,
+    ) {
         (Some(identity), Some(at)) => Some((from_json("last_seen_identity", &identity)?, at)),
         _ => None,
     };
@@ -408,6 +421,55 @@ fn map_unique(error: sqlx::Error, kind: &'static str, id: &str) -> StoreError {
     }
 }
 
+/// Creates a tenant, its empty log head and the log's first entry.
+async fn create_tenant(
+    inner: &Inner,
+    id: &TenantId,
+    name: &str,
+    by: &str,
+    now: Timestamp,
+) -> StoreResult<Tenant> {
+    let mut tx = inner.begin().await?;
+    sqlx::query("INSERT INTO tenants (id, name, created_at) VALUES ($1, $2, $3)")
+        .bind(id.as_str())
+        .bind(name)
+        .bind(micros(now))
+        .execute(&mut *tx)
+        .await
+        .map_err(|error| map_unique(error, "tenant", id.as_str()))?;
+    let empty = MerkleAccumulator::new();
+    sqlx::query("INSERT INTO audit_heads (tenant_id, size, frontier) VALUES ($1, 0, $2)")
+        .bind(id.as_str())
+        .bind(to_json(&empty.frontier())?)
+        .execute(&mut *tx)
+        .await?;
+    let mut write = WriteTx {
+        tx,
+        tree: empty,
+        emergency_stop: None,
+    };
+    write
+        .append(
+            inner,
+            id,
+            AuditEvent::new(
+                now,
+                EntryKind::Other("tenant_created".into()),
+                by,
+                id.as_str(),
+                json!({ "name": name }),
+            ),
+        )
+        .await?;
+    write.commit().await?;
+    Ok(Tenant {
+        id: id.clone(),
+        name: name.to_owned(),
+        created_at: now,
+        emergency_stop: None,
+    })
+}
+
 #[async_trait]
 impl Store for SqlStore {
     fn backend(&self) -> Backend {
@@ -421,46 +483,9 @@ impl Store for SqlStore {
         by: &str,
         now: Timestamp,
     ) -> StoreResult<Tenant> {
-        let inner = &self.inner;
-        let mut tx = inner.begin().await?;
-        sqlx::query("INSERT INTO tenants (id, name, created_at) VALUES ($1, $2, $3)")
-            .bind(id.as_str())
-            .bind(name)
-            .bind(micros(now))
-            .execute(&mut *tx)
-            .await
-            .map_err(|error| map_unique(error, "tenant", id.as_str()))?;
-        let empty = MerkleAccumulator::new();
-        sqlx::query("INSERT INTO audit_heads (tenant_id, size, frontier) VALUES ($1, 0, $2)")
-            .bind(id.as_str())
-            .bind(to_json(&empty.frontier())?)
-            .execute(&mut *tx)
-            .await?;
-        let mut write = WriteTx {
-            tx,
-            tree: empty,
-            emergency_stop: None,
-        };
-        write
-            .append(
-                inner,
-                id,
-                AuditEvent::new(
-                    now,
-                    EntryKind::Other("tenant_created".into()),
-                    by,
-                    id.as_str(),
-                    json!({ "name": name }),
-                ),
-            )
-            .await?;
-        write.commit().await?;
-        Ok(Tenant {
-            id: id.clone(),
-            name: name.to_owned(),
-            created_at: now,
-            emergency_stop: None,
-        })
+        let inner = Arc::clone(&self.inner);
+        let (id, name, by) = (id.clone(), name.to_owned(), by.to_owned());
+        detached(async move { create_tenant(&inner, &id, &name, &by, now).await }).await
     }
 
     async fn tenants(&self) -> StoreResult<Vec<Tenant>> {
@@ -519,7 +544,8 @@ impl SqlTenantStore {
         lock: bool,
     ) -> StoreResult<Agent> {
         let lock = if lock { self.inner.for_update() } else { "" };
-        let sql = format!("SELECT {AGENT_COLUMNS} FROM agents WHERE tenant_id = $1 AND id = $2{lock}");
+        let sql =
+            format!("SELECT {AGENT_COLUMNS} FROM agents WHERE tenant_id = $1 AND id = $2{lock}");
         fetch_one_of(executor, &sql, &self.tenant, id, agent_from_row)
             .await?
             .ok_or_else(|| StoreError::not_found("agent", id))
@@ -530,7 +556,8 @@ impl SqlTenantStore {
         executor: E,
         id: &str,
     ) -> StoreResult<Approver> {
-        let sql = format!("SELECT {APPROVER_COLUMNS} FROM approvers WHERE tenant_id = $1 AND id = $2");
+        let sql =
+            format!("SELECT {APPROVER_COLUMNS} FROM approvers WHERE tenant_id = $1 AND id = $2");
         fetch_one_of(executor, &sql, &self.tenant, id, approver_from_row)
             .await?
             .ok_or_else(|| StoreError::not_found("approver", id))
@@ -651,29 +678,33 @@ impl SqlTenantStore {
             .append(
                 &self.inner,
                 &self.tenant,
-                AuditEvent::new(now, EntryKind::Other(format!("{kind}_registered")), by, id, data),
+                AuditEvent::new(
+                    now,
+                    EntryKind::Other(format!("{kind}_registered")),
+                    by,
+                    id,
+                    data,
+                ),
             )
             .await?;
         write.commit().await
     }
 }
 
-#[async_trait]
-impl TenantStore for SqlTenantStore {
-    fn tenant_id(&self) -> &TenantId {
-        &self.tenant
-    }
-
-    async fn info(&self) -> StoreResult<Tenant> {
-        let row = sqlx::query(&format!("SELECT {TENANT_COLUMNS} FROM tenants WHERE id = $1"))
-            .bind(self.tenant.as_str())
-            .fetch_optional(&self.inner.pool)
-            .await?
-            .ok_or_else(|| StoreError::not_found("tenant", self.tenant.as_str()))?;
+/// The operations behind [`TenantStore`]; writes run inside [`detached`].
+impl SqlTenantStore {
+    async fn op_info(&self) -> StoreResult<Tenant> {
+        let row = sqlx::query(&format!(
+            "SELECT {TENANT_COLUMNS} FROM tenants WHERE id = $1"
+        ))
+        .bind(self.tenant.as_str())
+        .fetch_optional(&self.inner.pool)
+        .await?
+        .ok_or_else(|| StoreError::not_found("tenant", self.tenant.as_str()))?;
         tenant_from_row(&row)
     }
 
-    async fn create_agent(
+    async fn op_create_agent(
         &self,
         agent: NewAgent,
         by: &str,
@@ -699,7 +730,8 @@ impl TenantStore for SqlTenantStore {
             "roles": agent.roles,
             "expires_at": agent.expires_at.map(|t| t.to_string()),
         });
-        self.register("agent", &agent.id, insert, data, by, now).await?;
+        self.register("agent", &agent.id, insert, data, by, now)
+            .await?;
         let stored = Agent {
             tenant: self.tenant.clone(),
             id: agent.id,
@@ -714,11 +746,11 @@ impl TenantStore for SqlTenantStore {
         Ok((stored, token))
     }
 
-    async fn agent(&self, id: &str) -> StoreResult<Agent> {
+    async fn op_agent(&self, id: &str) -> StoreResult<Agent> {
         self.load_agent(&self.inner.pool, id, false).await
     }
 
-    async fn agents(&self) -> StoreResult<Vec<Agent>> {
+    async fn op_agents(&self) -> StoreResult<Vec<Agent>> {
         sqlx::query(&format!(
             "SELECT {AGENT_COLUMNS} FROM agents WHERE tenant_id = $1 ORDER BY id"
         ))
@@ -730,7 +762,7 @@ impl TenantStore for SqlTenantStore {
         .collect()
     }
 
-    async fn record_agent_identity(
+    async fn op_record_agent_identity(
         &self,
         id: &str,
         identity: &AgentIdentity,
@@ -752,7 +784,7 @@ impl TenantStore for SqlTenantStore {
         Ok(())
     }
 
-    async fn create_approver(
+    async fn op_create_approver(
         &self,
         approver: NewApprover,
         by: &str,
@@ -783,11 +815,11 @@ impl TenantStore for SqlTenantStore {
         Ok((stored, token))
     }
 
-    async fn approver(&self, id: &str) -> StoreResult<Approver> {
+    async fn op_approver(&self, id: &str) -> StoreResult<Approver> {
         self.load_approver(&self.inner.pool, id).await
     }
 
-    async fn approvers(&self) -> StoreResult<Vec<Approver>> {
+    async fn op_approvers(&self) -> StoreResult<Vec<Approver>> {
         sqlx::query(&format!(
             "SELECT {APPROVER_COLUMNS} FROM approvers WHERE tenant_id = $1 ORDER BY id"
         ))
@@ -799,7 +831,12 @@ impl TenantStore for SqlTenantStore {
         .collect()
     }
 
-    async fn revoke_approver(&self, id: &str, by: &str, now: Timestamp) -> StoreResult<Approver> {
+    async fn op_revoke_approver(
+        &self,
+        id: &str,
+        by: &str,
+        now: Timestamp,
+    ) -> StoreResult<Approver> {
         let mut write = self.inner.begin_write(&self.tenant).await?;
         self.load_approver(&mut *write.tx, id).await?;
         sqlx::query(
@@ -817,7 +854,13 @@ impl TenantStore for SqlTenantStore {
             .append(
                 &self.inner,
                 &self.tenant,
-                AuditEvent::new(now, EntryKind::Revocation, by, id, json!({ "principal": "approver" })),
+                AuditEvent::new(
+                    now,
+                    EntryKind::Revocation,
+                    by,
+                    id,
+                    json!({ "principal": "approver" }),
+                ),
             )
             .await?;
         let approver = self.load_approver(&mut *write.tx, id).await?;
@@ -825,7 +868,7 @@ impl TenantStore for SqlTenantStore {
         Ok(approver)
     }
 
-    async fn submit_escalation(
+    async fn op_submit_escalation(
         &self,
         escalation: NewEscalation,
         now: Timestamp,
@@ -906,14 +949,20 @@ impl TenantStore for SqlTenantStore {
             .append(
                 &self.inner,
                 &self.tenant,
-                AuditEvent::new(now, EntryKind::Request, &request.agent_id, &request.id, data),
+                AuditEvent::new(
+                    now,
+                    EntryKind::Request,
+                    &request.agent_id,
+                    &request.id,
+                    data,
+                ),
             )
             .await?;
         write.commit().await?;
         Ok(request)
     }
 
-    async fn record_approval(
+    async fn op_record_approval(
         &self,
         request_id: &str,
         approver_id: &str,
@@ -1026,11 +1075,14 @@ impl TenantStore for SqlTenantStore {
         })
     }
 
-    async fn request(&self, id: &str) -> StoreResult<ApprovalRequest> {
+    async fn op_request(&self, id: &str) -> StoreResult<ApprovalRequest> {
         self.load_request(&self.inner.pool, id, false).await
     }
 
-    async fn requests(&self, status: Option<RequestStatus>) -> StoreResult<Vec<ApprovalRequest>> {
+    async fn op_requests(
+        &self,
+        status: Option<RequestStatus>,
+    ) -> StoreResult<Vec<ApprovalRequest>> {
         let rows = match status {
             Some(status) => {
                 sqlx::query(&format!(
@@ -1055,13 +1107,13 @@ impl TenantStore for SqlTenantStore {
         rows.iter().map(request_from_row).collect()
     }
 
-    async fn approvals(&self, request_id: &str) -> StoreResult<Vec<Approval>> {
+    async fn op_approvals(&self, request_id: &str) -> StoreResult<Vec<Approval>> {
         self.load_request(&self.inner.pool, request_id, false)
             .await?;
         self.load_approvals(&self.inner.pool, request_id).await
     }
 
-    async fn issue_receipt(&self, receipt: NewReceipt, now: Timestamp) -> StoreResult<Receipt> {
+    async fn op_issue_receipt(&self, receipt: NewReceipt, now: Timestamp) -> StoreResult<Receipt> {
         let mut write = self.inner.begin_write(&self.tenant).await?;
         write.refuse_if_stopped()?;
         let request = self
@@ -1073,17 +1125,18 @@ impl TenantStore for SqlTenantStore {
                 status: request.status,
             });
         }
-        let agent = self.load_agent(&mut *write.tx, &request.agent_id, false).await?;
+        let agent = self
+            .load_agent(&mut *write.tx, &request.agent_id, false)
+            .await?;
         if agent.revoked.is_some() {
             return Err(StoreError::AgentRevoked(agent.id));
         }
-        let existing = sqlx::query(
-            "SELECT id FROM receipts WHERE tenant_id = $1 AND request_id = $2",
-        )
-        .bind(self.tenant.as_str())
-        .bind(request.id.as_str())
-        .fetch_optional(&mut *write.tx)
-        .await?;
+        let existing =
+            sqlx::query("SELECT id FROM receipts WHERE tenant_id = $1 AND request_id = $2")
+                .bind(self.tenant.as_str())
+                .bind(request.id.as_str())
+                .fetch_optional(&mut *write.tx)
+                .await?;
         if existing.is_some() {
             return Err(StoreError::ReceiptAlreadyIssued(request.id));
         }
@@ -1135,7 +1188,7 @@ impl TenantStore for SqlTenantStore {
         })
     }
 
-    async fn redeem_receipt(
+    async fn op_redeem_receipt(
         &self,
         receipt: ReceiptRef<'_>,
         now: Timestamp,
@@ -1190,23 +1243,31 @@ impl TenantStore for SqlTenantStore {
         Ok(stored)
     }
 
-    async fn receipt(&self, id: &str) -> StoreResult<Receipt> {
-        let sql = format!("SELECT {RECEIPT_COLUMNS} FROM receipts WHERE tenant_id = $1 AND id = $2");
+    async fn op_receipt(&self, id: &str) -> StoreResult<Receipt> {
+        let sql =
+            format!("SELECT {RECEIPT_COLUMNS} FROM receipts WHERE tenant_id = $1 AND id = $2");
         fetch_one_of(&self.inner.pool, &sql, &self.tenant, id, receipt_from_row)
             .await?
             .ok_or_else(|| StoreError::not_found("receipt", id))
     }
 
-    async fn receipt_for_request(&self, request_id: &str) -> StoreResult<Option<Receipt>> {
+    async fn op_receipt_for_request(&self, request_id: &str) -> StoreResult<Option<Receipt>> {
         self.load_request(&self.inner.pool, request_id, false)
             .await?;
         let sql = format!(
             "SELECT {RECEIPT_COLUMNS} FROM receipts WHERE tenant_id = $1 AND request_id = $2"
         );
-        fetch_one_of(&self.inner.pool, &sql, &self.tenant, request_id, receipt_from_row).await
+        fetch_one_of(
+            &self.inner.pool,
+            &sql,
+            &self.tenant,
+            request_id,
+            receipt_from_row,
+        )
+        .await
     }
 
-    async fn revoke_agent(&self, id: &str, by: &str, now: Timestamp) -> StoreResult<Withdrawn> {
+    async fn op_revoke_agent(&self, id: &str, by: &str, now: Timestamp) -> StoreResult<Withdrawn> {
         let mut write = self.inner.begin_write(&self.tenant).await?;
         self.load_agent(&mut *write.tx, id, true).await?;
         sqlx::query(
@@ -1237,7 +1298,7 @@ impl TenantStore for SqlTenantStore {
         Ok(withdrawn)
     }
 
-    async fn emergency_stop(&self, by: &str, now: Timestamp) -> StoreResult<Withdrawn> {
+    async fn op_emergency_stop(&self, by: &str, now: Timestamp) -> StoreResult<Withdrawn> {
         let mut write = self.inner.begin_write(&self.tenant).await?;
         sqlx::query(
             "UPDATE tenants SET emergency_stop_by = COALESCE(emergency_stop_by, $2),
@@ -1271,7 +1332,7 @@ impl TenantStore for SqlTenantStore {
         Ok(withdrawn)
     }
 
-    async fn lift_emergency_stop(&self, by: &str, now: Timestamp) -> StoreResult<()> {
+    async fn op_lift_emergency_stop(&self, by: &str, now: Timestamp) -> StoreResult<()> {
         let mut write = self.inner.begin_write(&self.tenant).await?;
         let was = write.emergency_stop.clone();
         sqlx::query(
@@ -1300,7 +1361,7 @@ impl TenantStore for SqlTenantStore {
         write.commit().await
     }
 
-    async fn revoke_key(
+    async fn op_revoke_key(
         &self,
         key_id: &str,
         reason: &str,
@@ -1345,7 +1406,7 @@ impl TenantStore for SqlTenantStore {
         Ok(revocation)
     }
 
-    async fn revoked_keys(&self) -> StoreResult<Vec<KeyRevocation>> {
+    async fn op_revoked_keys(&self) -> StoreResult<Vec<KeyRevocation>> {
         sqlx::query(
             "SELECT key_id, reason, revoked_by, revoked_at FROM key_revocations
              WHERE tenant_id = $1 ORDER BY revoked_at, key_id",
@@ -1358,14 +1419,14 @@ impl TenantStore for SqlTenantStore {
         .collect()
     }
 
-    async fn append_audit(&self, event: AuditEvent) -> StoreResult<Appended> {
+    async fn op_append_audit(&self, event: AuditEvent) -> StoreResult<Appended> {
         let mut write = self.inner.begin_write(&self.tenant).await?;
         let appended = write.append(&self.inner, &self.tenant, event).await?;
         write.commit().await?;
         Ok(appended)
     }
 
-    async fn checkpoint_now(&self, now: Timestamp) -> StoreResult<Checkpoint> {
+    async fn op_checkpoint_now(&self, now: Timestamp) -> StoreResult<Checkpoint> {
         let key = self.inner.checkpoint_key.as_ref().ok_or_else(|| {
             StoreError::InvalidConfig("the store was opened without a checkpoint key".into())
         })?;
@@ -1376,7 +1437,7 @@ impl TenantStore for SqlTenantStore {
         Ok(checkpoint)
     }
 
-    async fn audit_rows(&self, range: Range<u64>) -> StoreResult<Vec<StoredEntry>> {
+    async fn op_audit_rows(&self, range: Range<u64>) -> StoreResult<Vec<StoredEntry>> {
         let start = i64::try_from(range.start).unwrap_or(i64::MAX);
         let end = i64::try_from(range.end).unwrap_or(i64::MAX);
         sqlx::query(
@@ -1393,7 +1454,7 @@ impl TenantStore for SqlTenantStore {
         .collect()
     }
 
-    async fn audit_head(&self) -> StoreResult<Frontier> {
+    async fn op_audit_head(&self) -> StoreResult<Frontier> {
         let row = sqlx::query("SELECT frontier FROM audit_heads WHERE tenant_id = $1")
             .bind(self.tenant.as_str())
             .fetch_optional(&self.inner.pool)
@@ -1402,15 +1463,13 @@ impl TenantStore for SqlTenantStore {
         Columns(&row).json("frontier")
     }
 
-    async fn checkpoints(&self) -> StoreResult<Vec<Checkpoint>> {
+    async fn op_checkpoints(&self) -> StoreResult<Vec<Checkpoint>> {
         sqlx::query("SELECT note FROM checkpoints WHERE tenant_id = $1 ORDER BY size")
             .bind(self.tenant.as_str())
             .fetch_all(&self.inner.pool)
             .await?
             .iter()
-            .map(|row| {
-                Checkpoint::parse(&Columns(row).text("note")?).map_err(StoreError::corrupt)
-            })
+            .map(|row| Checkpoint::parse(&Columns(row).text("note")?).map_err(StoreError::corrupt))
             .collect()
     }
 }
@@ -1425,4 +1484,206 @@ fn key_revocation_from_row(row: &AnyRow) -> StoreResult<KeyRevocation> {
             at: c.time("revoked_at")?,
         },
     })
+}
+
+/// Runs a write to completion on its own task: if the caller's future is
+/// dropped (a client disconnects), the transaction still commits or rolls
+/// back instead of being cut off holding the write lock.
+async fn detached<T, F>(operation: F) -> StoreResult<T>
+where
+    T: Send + 'static,
+    F: std::future::Future<Output = StoreResult<T>> + Send + 'static,
+{
+    match tokio::spawn(operation).await {
+        Ok(result) => result,
+        Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+        Err(error) => Err(StoreError::Interrupted(error.to_string())),
+    }
+}
+
+#[async_trait]
+impl TenantStore for SqlTenantStore {
+    fn tenant_id(&self) -> &TenantId {
+        &self.tenant
+    }
+
+    async fn info(&self) -> StoreResult<Tenant> {
+        self.op_info().await
+    }
+
+    async fn create_agent(
+        &self,
+        agent: NewAgent,
+        by: &str,
+        now: Timestamp,
+    ) -> StoreResult<(Agent, IssuedToken)> {
+        let (this, by) = (self.clone(), by.to_owned());
+        detached(async move { this.op_create_agent(agent, &by, now).await }).await
+    }
+
+    async fn agent(&self, id: &str) -> StoreResult<Agent> {
+        self.op_agent(id).await
+    }
+
+    async fn agents(&self) -> StoreResult<Vec<Agent>> {
+        self.op_agents().await
+    }
+
+    async fn record_agent_identity(
+        &self,
+        id: &str,
+        identity: &AgentIdentity,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        self.op_record_agent_identity(id, identity, now).await
+    }
+
+    async fn create_approver(
+        &self,
+        approver: NewApprover,
+        by: &str,
+        now: Timestamp,
+    ) -> StoreResult<(Approver, IssuedToken)> {
+        let (this, by) = (self.clone(), by.to_owned());
+        detached(async move { this.op_create_approver(approver, &by, now).await }).await
+    }
+
+    async fn approver(&self, id: &str) -> StoreResult<Approver> {
+        self.op_approver(id).await
+    }
+
+    async fn approvers(&self) -> StoreResult<Vec<Approver>> {
+        self.op_approvers().await
+    }
+
+    async fn revoke_approver(&self, id: &str, by: &str, now: Timestamp) -> StoreResult<Approver> {
+        let (this, id, by) = (self.clone(), id.to_owned(), by.to_owned());
+        detached(async move { this.op_revoke_approver(&id, &by, now).await }).await
+    }
+
+    async fn submit_escalation(
+        &self,
+        escalation: NewEscalation,
+        now: Timestamp,
+    ) -> StoreResult<ApprovalRequest> {
+        let this = self.clone();
+        detached(async move { this.op_submit_escalation(escalation, now).await }).await
+    }
+
+    async fn record_approval(
+        &self,
+        request_id: &str,
+        approver_id: &str,
+        verdict: VoteKind,
+        comment: Option<&str>,
+        now: Timestamp,
+    ) -> StoreResult<ApprovalOutcome> {
+        let this = self.clone();
+        let (request_id, approver_id) = (request_id.to_owned(), approver_id.to_owned());
+        let comment = comment.map(str::to_owned);
+        detached(async move {
+            this.op_record_approval(&request_id, &approver_id, verdict, comment.as_deref(), now)
+                .await
+        })
+        .await
+    }
+
+    async fn request(&self, id: &str) -> StoreResult<ApprovalRequest> {
+        self.op_request(id).await
+    }
+
+    async fn requests(&self, status: Option<RequestStatus>) -> StoreResult<Vec<ApprovalRequest>> {
+        self.op_requests(status).await
+    }
+
+    async fn approvals(&self, request_id: &str) -> StoreResult<Vec<Approval>> {
+        self.op_approvals(request_id).await
+    }
+
+    async fn issue_receipt(&self, receipt: NewReceipt, now: Timestamp) -> StoreResult<Receipt> {
+        let this = self.clone();
+        detached(async move { this.op_issue_receipt(receipt, now).await }).await
+    }
+
+    async fn redeem_receipt(
+        &self,
+        receipt: ReceiptRef<'_>,
+        now: Timestamp,
+    ) -> StoreResult<Receipt> {
+        let this = self.clone();
+        let (by_nonce, key) = match receipt {
+            ReceiptRef::Id(id) => (false, id.to_owned()),
+            ReceiptRef::Nonce(nonce) => (true, nonce.to_owned()),
+        };
+        detached(async move {
+            let receipt = if by_nonce {
+                ReceiptRef::Nonce(&key)
+            } else {
+                ReceiptRef::Id(&key)
+            };
+            this.op_redeem_receipt(receipt, now).await
+        })
+        .await
+    }
+
+    async fn receipt(&self, id: &str) -> StoreResult<Receipt> {
+        self.op_receipt(id).await
+    }
+
+    async fn receipt_for_request(&self, request_id: &str) -> StoreResult<Option<Receipt>> {
+        self.op_receipt_for_request(request_id).await
+    }
+
+    async fn revoke_agent(&self, id: &str, by: &str, now: Timestamp) -> StoreResult<Withdrawn> {
+        let (this, id, by) = (self.clone(), id.to_owned(), by.to_owned());
+        detached(async move { this.op_revoke_agent(&id, &by, now).await }).await
+    }
+
+    async fn emergency_stop(&self, by: &str, now: Timestamp) -> StoreResult<Withdrawn> {
+        let (this, by) = (self.clone(), by.to_owned());
+        detached(async move { this.op_emergency_stop(&by, now).await }).await
+    }
+
+    async fn lift_emergency_stop(&self, by: &str, now: Timestamp) -> StoreResult<()> {
+        let (this, by) = (self.clone(), by.to_owned());
+        detached(async move { this.op_lift_emergency_stop(&by, now).await }).await
+    }
+
+    async fn revoke_key(
+        &self,
+        key_id: &str,
+        reason: &str,
+        by: &str,
+        now: Timestamp,
+    ) -> StoreResult<KeyRevocation> {
+        let this = self.clone();
+        let (key_id, reason, by) = (key_id.to_owned(), reason.to_owned(), by.to_owned());
+        detached(async move { this.op_revoke_key(&key_id, &reason, &by, now).await }).await
+    }
+
+    async fn revoked_keys(&self) -> StoreResult<Vec<KeyRevocation>> {
+        self.op_revoked_keys().await
+    }
+
+    async fn append_audit(&self, event: AuditEvent) -> StoreResult<Appended> {
+        let this = self.clone();
+        detached(async move { this.op_append_audit(event).await }).await
+    }
+
+    async fn checkpoint_now(&self, now: Timestamp) -> StoreResult<Checkpoint> {
+        let this = self.clone();
+        detached(async move { this.op_checkpoint_now(now).await }).await
+    }
+
+    async fn audit_rows(&self, range: Range<u64>) -> StoreResult<Vec<StoredEntry>> {
+        self.op_audit_rows(range).await
+    }
+
+    async fn audit_head(&self) -> StoreResult<Frontier> {
+        self.op_audit_head().await
+    }
+
+    async fn checkpoints(&self) -> StoreResult<Vec<Checkpoint>> {
+        self.op_checkpoints().await
+    }
 }

@@ -6,9 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use airlock_governance::{
-    analysis, diff, open_source, render, run_tests, validate, Severity,
-};
+use airlock_governance::{analysis, diff, open_source, render, run_tests, validate, Severity};
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand, ValueEnum};
 
@@ -164,7 +162,11 @@ fn run_validate(config: Option<&Path>, args: ValidateArgs) -> Result<u8> {
             "report": report,
         }))?,
     }
-    Ok(if report.is_valid() { EXIT_ALLOW } else { EXIT_ERROR })
+    Ok(if report.is_valid() {
+        EXIT_ALLOW
+    } else {
+        EXIT_ERROR
+    })
 }
 
 fn run_test(config: Option<&Path>, args: TestArgs) -> Result<u8> {
@@ -188,7 +190,11 @@ fn run_test(config: Option<&Path>, args: TestArgs) -> Result<u8> {
         OutputFormat::Human => emit(&render::tests_human(&report)),
         OutputFormat::Json => print_json(&report)?,
     }
-    Ok(if report.is_success() { EXIT_ALLOW } else { EXIT_ERROR })
+    Ok(if report.is_success() {
+        EXIT_ALLOW
+    } else {
+        EXIT_ERROR
+    })
 }
 
 fn run_analyze(config: Option<&Path>, args: AnalyzeArgs) -> Result<u8> {

@@ -1035,7 +1035,7 @@ pub static RULES: &[Rule] = &[
         test: Some(|inv| {
             matches!(
                 inv.subcommand(0),
-                Some("repo" | "dependency" | "dep" | "create" | "package" | "pull" | "fetch" | "registry" | "push" | "plugin")
+                Some("repo" | "dependency" | "dep" | "create" | "package" | "pull" | "fetch" | "registry" | "plugin")
             )
         }),
         kind: EffectKind::Execute,
