@@ -76,6 +76,9 @@ pub struct Config {
     pub policy: PolicyConfig,
     pub shell: ShellConfig,
     pub terraform: PlanConfig,
+    /// The organisation's floor for `airlock policy analyze` (read by the
+    /// governance commands; kept here so one file serves both).
+    pub governance: toml::Table,
 }
 
 /// A configuration together with where it came from.

@@ -373,17 +373,27 @@ fn analyse_row(
                 }
             }
             if let Some(cell) = cell_index(request).and_then(|i| result.cells.get_mut(i)) {
-                if !cell.iter().any(|(o, _)| *o == outcome) {
-                    let when = varying
-                        .iter()
-                        .filter_map(|(i, name)| {
-                            request
-                                .values
-                                .get(*i)
-                                .map(|v| (name.to_string(), describe_value(v)))
-                        })
-                        .collect();
-                    cell.push((outcome, when));
+                // One entry per decision; the policies behind it accumulate.
+                match cell.iter_mut().find(|(o, _)| o.same_decision(&outcome)) {
+                    Some((existing, _)) => {
+                        for index in &outcome.policies {
+                            if !existing.policies.contains(index) {
+                                existing.policies.push(*index);
+                            }
+                        }
+                    }
+                    None => {
+                        let when = varying
+                            .iter()
+                            .filter_map(|(i, name)| {
+                                request
+                                    .values
+                                    .get(*i)
+                                    .map(|v| (name.to_string(), describe_value(v)))
+                            })
+                            .collect();
+                        cell.push((outcome, when));
+                    }
                 }
             }
         },
@@ -405,8 +415,9 @@ fn analyse_row(
         .iter()
         .map(|s| s.to_string())
         .collect();
+    let mentions_airlock = |name: &str| name.contains("airlock") || name.contains("polic");
     for name in &model.literals.names {
-        if (name.contains("airlock") || name.contains("polic")) && !names.contains(name) {
+        if mentions_airlock(name) && !names.contains(name) {
             names.push(name.clone());
         }
     }
@@ -418,7 +429,7 @@ fn analyse_row(
         .flatten()
     {
         if let crate::compile::Lit::Str(name) = lit {
-            if (name.contains("airlock") || name.contains("polic")) && !names.contains(name) {
+            if mentions_airlock(name) && !names.contains(name) {
                 names.push(name.clone());
             }
         }
@@ -914,6 +925,8 @@ fn build_matrix(
                             };
                             let varies = cell.len() > 1;
                             for (outcome, when) in cell {
+                                let mut outcome = outcome.clone();
+                                outcome.policies.sort_unstable();
                                 let when = if varies {
                                     when.clone()
                                 } else {
@@ -921,14 +934,10 @@ fn build_matrix(
                                 };
                                 match grouped
                                     .iter_mut()
-                                    .find(|(o, w, _)| o == outcome && *w == when)
+                                    .find(|(o, w, _)| *o == outcome && *w == when)
                                 {
                                     Some((_, _, risks)) => risks.push(risk.to_string()),
-                                    None => grouped.push((
-                                        outcome.clone(),
-                                        when,
-                                        vec![risk.to_string()],
-                                    )),
+                                    None => grouped.push((outcome, when, vec![risk.to_string()])),
                                 }
                             }
                         }

@@ -449,9 +449,10 @@ pub fn for_each_class<'a>(
     };
     let mut truths: Vec<Truth> = Vec::with_capacity(slice.len());
     let mut open: Vec<usize> = Vec::new();
-    // Per class: (open truths, irreversible?) → (extra counters, count).
-    let mut classes: Vec<(Vec<Truth>, bool, Vec<usize>, u64)> = Vec::new();
-    let mut key: Vec<Truth> = Vec::new();
+    // Per class: the open policies' truths packed two bits each (plus the
+    // irreversible flag), one representative's extra counters, and count.
+    let mut classes: Vec<(Vec<u64>, Vec<usize>, u64)> = Vec::new();
+    let mut key: Vec<u64> = Vec::new();
     let extra_total: u64 = extra_lengths.iter().map(|l| *l as u64).product();
     for agent in &space.agents {
         for action in &space.actions {
@@ -494,27 +495,43 @@ pub fn for_each_class<'a>(
                             values: build(&axis, &extra),
                         };
                         key.clear();
-                        for index in &open {
-                            if let Some(policy) = slice.get(*index) {
-                                key.push(eval(&policy.cond, &request));
+                        key.push(u64::from(
+                            request.str_of(Attr::Reversibility) == "irreversible",
+                        ));
+                        for (position, index) in open.iter().enumerate() {
+                            let code: u64 = match slice.get(*index).map(|p| eval(&p.cond, &request))
+                            {
+                                Some(Truth::True) => 1,
+                                Some(Truth::False) => 2,
+                                _ => 3,
+                            };
+                            let word = 1 + position / 32;
+                            if key.len() <= word {
+                                key.push(0);
+                            }
+                            if let Some(bits) = key.get_mut(word) {
+                                *bits |= code << ((position % 32) * 2);
                             }
                         }
-                        let irreversible = request.str_of(Attr::Reversibility) == "irreversible";
-                        match classes
-                            .iter_mut()
-                            .find(|(k, i, _, _)| *k == key && *i == irreversible)
-                        {
-                            Some(class) => class.3 += 1,
-                            None => classes.push((key.clone(), irreversible, extra.clone(), 1)),
+                        match classes.iter_mut().find(|(k, _, _)| *k == key) {
+                            Some(class) => class.2 += 1,
+                            None => classes.push((key.clone(), extra.clone(), 1)),
                         }
                         if !advance(&mut extra, &extra_lengths) {
                             break;
                         }
                     }
-                    for (class_truths, _, extra, count) in &classes {
-                        for (index, truth) in open.iter().zip(class_truths) {
+                    for (class_key, extra, count) in &classes {
+                        for (position, index) in open.iter().enumerate() {
+                            let code = class_key
+                                .get(1 + position / 32)
+                                .map_or(3, |bits| (bits >> ((position % 32) * 2)) & 3);
                             if let Some(slot) = truths.get_mut(*index) {
-                                *slot = *truth;
+                                *slot = match code {
+                                    1 => Truth::True,
+                                    2 => Truth::False,
+                                    _ => Truth::Unknown,
+                                };
                             }
                         }
                         let request = Request {

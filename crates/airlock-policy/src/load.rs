@@ -175,6 +175,16 @@ fn policies_in_order<'a>(set: &'a PolicySet, source: &str) -> Vec<(&'a Policy, S
         .collect()
 }
 
+/// The value of annotation `key`. Looks it up by name rather than through
+/// `Policy::annotation`, which parses the key with Cedar's grammar and so
+/// builds a second lexer at every process start.
+fn annotation<'p>(policy: &'p cedar_policy::Policy, key: &str) -> Option<&'p str> {
+    policy
+        .annotations()
+        .find(|(name, _)| *name == key)
+        .map(|(_, value)| value)
+}
+
 /// `policy7` → 7: the position `PolicySet::from_str` gave a policy.
 fn parse_order(id: &PolicyId) -> usize {
     let id: &str = id.as_ref();
@@ -214,8 +224,7 @@ fn read_policy(
             hint: problem.hint,
         }
     };
-    let id = policy
-        .annotation(ID_ANNOTATION)
+    let id = annotation(policy, ID_ANNOTATION)
         .map(str::trim)
         .filter(|id| !id.is_empty())
         .ok_or_else(|| {
@@ -235,12 +244,11 @@ fn read_policy(
     };
     let approvals = approval_requirement(
         effect,
-        policy.annotation(APPROVALS_ANNOTATION),
-        policy.annotation(APPROVER_ROLES_ANNOTATION),
+        annotation(policy, APPROVALS_ANNOTATION),
+        annotation(policy, APPROVER_ROLES_ANNOTATION),
     )
     .map_err(|problem| annotation_error(&id, problem))?;
-    let reason = policy
-        .annotation(REASON_ANNOTATION)
+    let reason = annotation(policy, REASON_ANNOTATION)
         .map(str::trim)
         .filter(|r| !r.is_empty())
         .map(str::to_string);

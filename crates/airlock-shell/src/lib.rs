@@ -16,9 +16,7 @@ pub mod paths;
 pub mod rules;
 pub mod syntax;
 
-use airlock_model::{
-    Classification, Effect, EffectKind, EnvTier, EnvironmentPatterns, Risk, Sensitivity,
-};
+use airlock_model::{Classification, EnvironmentPatterns};
 use serde::Deserialize;
 
 /// What a project can tune about shell classification.
@@ -85,25 +83,32 @@ impl Default for ShellClassifier {
     }
 }
 
-/// Whether the default policy pack (docs/default-policy.md) would deny or
-/// escalate `effect`: unknown, exfiltration and privilege effects;
-/// destructive effects of medium risk or more; high risk; writes to
-/// protected or critical targets; anything but a read in production.
-/// A quick check for tests and tools; the Cedar policy decides for real.
-pub fn blocked_by_default_policy(effect: &Effect) -> bool {
-    let kind = effect.kind;
-    matches!(
-        kind,
-        EffectKind::Unknown | EffectKind::Exfiltrate | EffectKind::Privilege
-    ) || (kind.is_destructive() && effect.risk >= Risk::Medium)
-        || effect.risk >= Risk::High
-        || (effect.target.sensitivity >= Sensitivity::Protected
-            && !matches!(kind, EffectKind::Read | EffectKind::Execute))
-        || (effect.target.environment == EnvTier::Production && kind != EffectKind::Read)
-}
+#[cfg(test)]
+pub(crate) mod test_policy {
+    //! The verdicts of airlock's default policy pack for the crate's unit
+    //! tests: the real Cedar pack decides, so examples and tests judge
+    //! exactly as a deployment does.
 
-/// Whether any effect of `classification` would be blocked by the default
-/// policy pack (see [`blocked_by_default_policy`]).
-pub fn classification_blocked(classification: &Classification) -> bool {
-    classification.effects.iter().any(blocked_by_default_policy)
+    use std::sync::OnceLock;
+
+    use airlock_model::{Classification, ToolKind, Verdict};
+    use airlock_policy::{PolicyEngine, Principal};
+
+    fn engine() -> &'static PolicyEngine {
+        static ENGINE: OnceLock<PolicyEngine> = OnceLock::new();
+        ENGINE.get_or_init(|| PolicyEngine::default_pack().expect("the default pack loads"))
+    }
+
+    /// The default pack's verdict on a shell command with these effects.
+    pub(crate) fn verdict(classification: &Classification) -> Verdict {
+        let principal = Principal::new("test-agent", "test-tenant");
+        engine()
+            .decide(&principal, ToolKind::Shell, classification)
+            .verdict
+    }
+
+    /// Whether the default pack denies or escalates the command.
+    pub(crate) fn classification_blocked(classification: &Classification) -> bool {
+        verdict(classification) != Verdict::Allow
+    }
 }

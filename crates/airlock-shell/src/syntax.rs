@@ -86,6 +86,16 @@ pub enum Stmt {
     Sequence(Vec<Stmt>),
     /// `( ... )`: a child shell; a `cd` does not leak out.
     Subshell(Vec<Stmt>),
+    /// `cmd &`: runs in the background, in a child process.
+    Background(Box<Stmt>),
+    /// `name() { ... }`, `function name { ... }`: defines a function; the
+    /// body runs only when the function is called.
+    Function {
+        name: Word,
+        body: Box<Stmt>,
+        /// Where the body is in the source.
+        body_span: Span,
+    },
     /// Could not be parsed or is not understood.
     Opaque {
         span: Span,
@@ -226,6 +236,27 @@ struct Builder<'s> {
     source: &'s str,
 }
 
+/// The simple command a list or pipeline ends with.
+fn last_simple(stmt: &mut Stmt) -> Option<&mut SimpleCommand> {
+    match stmt {
+        Stmt::Simple(cmd) => Some(cmd),
+        Stmt::Sequence(parts) | Stmt::Pipeline(parts) => parts.last_mut().and_then(last_simple),
+        _ => None,
+    }
+}
+
+/// `stmt`, marked as run in the background when `&` follows its node.
+fn in_background(node: Node, stmt: Stmt) -> Stmt {
+    let backgrounded = node
+        .next_sibling()
+        .is_some_and(|next| !next.is_named() && next.kind() == "&");
+    if backgrounded {
+        Stmt::Background(Box::new(stmt))
+    } else {
+        stmt
+    }
+}
+
 fn span_of(node: Node) -> Span {
     Span::new(node.start_byte(), node.end_byte())
 }
@@ -267,8 +298,30 @@ impl<'s> Builder<'s> {
         let mut cursor = node.walk();
         for child in node.named_children(&mut cursor) {
             if let Some(stmt) = self.statement(child, depth + 1) {
-                out.push(stmt);
+                out.push(in_background(child, stmt));
             }
+        }
+    }
+
+    fn function_definition(&self, node: Node, depth: usize) -> Stmt {
+        let (Some(name), Some(body)) = (
+            node.child_by_field_name("name"),
+            node.child_by_field_name("body"),
+        ) else {
+            return Stmt::Opaque {
+                span: span_of(node),
+                what: "a function definition without a name or body".into(),
+            };
+        };
+        let mut subs = Vec::new();
+        let name = self.word(name, &mut subs, depth);
+        let body_stmt = self
+            .statement(body, depth + 1)
+            .unwrap_or(Stmt::Sequence(Vec::new()));
+        Stmt::Function {
+            name,
+            body: Box::new(body_stmt),
+            body_span: span_of(body),
         }
     }
 
@@ -294,6 +347,7 @@ impl<'s> Builder<'s> {
                 Stmt::Subshell(parts)
             }
             "redirected_statement" => self.redirected(node, depth),
+            "function_definition" => self.function_definition(node, depth),
             "variable_assignment" | "variable_assignments" => {
                 let mut cmd = SimpleCommand {
                     span: span_of(node),
@@ -345,7 +399,6 @@ impl<'s> Builder<'s> {
             | "case_statement"
             | "case_item"
             | "do_group"
-            | "function_definition"
             | "test_command"
             | "arithmetic_expansion"
             | "binary_expression"
@@ -380,7 +433,7 @@ impl<'s> Builder<'s> {
                 | "comment" => {}
                 _ => {
                     if let Some(stmt) = self.statement(child, depth + 1) {
-                        out.push(stmt);
+                        out.push(in_background(child, stmt));
                     }
                 }
             }
@@ -393,10 +446,12 @@ impl<'s> Builder<'s> {
         let mut subs = Vec::new();
         let mut trailing: Vec<Stmt> = Vec::new();
         let mut body: Option<Stmt> = None;
+        let mut body_is_list = false;
         let mut cursor = node.walk();
         for (index, child) in node.children(&mut cursor).enumerate() {
             if node.field_name_for_child(index as u32) == Some("body") {
                 body = self.statement(child, depth + 1);
+                body_is_list = matches!(child.kind(), "list" | "pipeline");
                 continue;
             }
             if !child.is_named() {
@@ -412,7 +467,21 @@ impl<'s> Builder<'s> {
             );
         }
         let body_span = span_of(node);
+        // `a && b < f`, `a | b < f`: tree-sitter hangs the redirection on
+        // the whole list, but bash applies it to the last command only.
+        let mut moved = false;
+        if body_is_list {
+            if let Some(last) = body.as_mut().and_then(last_simple) {
+                last.redirects.append(&mut redirects);
+                if here_input.is_some() {
+                    last.here_input = here_input.take();
+                }
+                last.substitutions.append(&mut subs);
+                moved = true;
+            }
+        }
         let mut head = match body {
+            Some(list) if moved => list,
             Some(Stmt::Simple(mut cmd)) => {
                 cmd.redirects.extend(redirects);
                 if here_input.is_some() {
@@ -941,5 +1010,62 @@ mod tests {
             Some(Stmt::Pipeline(parts)) => assert_eq!(parts.len(), 2),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn function_definitions_keep_their_name_and_body() {
+        for (src, name) in [
+            (":(){ :|:& };:", ":"),
+            ("function deploy { make; }", "deploy"),
+            ("f() ( cd /tmp )", "f"),
+        ] {
+            let stmts = parse(&lang(), src);
+            let Some(Stmt::Function {
+                name: got,
+                body,
+                body_span,
+            }) = stmts.first()
+            else {
+                panic!("{src}: {stmts:?}");
+            };
+            assert_eq!(got.text, name);
+            let body_text = src.get(body_span.start..body_span.end).unwrap();
+            assert!(body_text.starts_with(['{', '(']), "{src}: {body_text}");
+            assert!(!matches!(**body, Stmt::Opaque { .. }), "{src}: {body:?}");
+        }
+    }
+
+    #[test]
+    fn background_commands_are_marked() {
+        let stmts = parse(&lang(), "make & sleep 1");
+        assert!(
+            matches!(stmts.first(), Some(Stmt::Background(_))),
+            "{stmts:?}"
+        );
+        assert!(matches!(stmts.get(1), Some(Stmt::Simple(_))), "{stmts:?}");
+        let inner = parse(&lang(), "{ a | b & }");
+        let Some(Stmt::Sequence(parts)) = inner.first() else {
+            panic!("{inner:?}");
+        };
+        assert!(
+            matches!(parts.first(), Some(Stmt::Background(p)) if matches!(**p, Stmt::Pipeline(_)))
+        );
+    }
+
+    #[test]
+    fn a_redirection_after_a_list_belongs_to_its_last_command() {
+        let stmts = parse(&lang(), "cd db && psql app < dump.sql");
+        let Some(Stmt::Sequence(parts)) = stmts.first() else {
+            panic!("{stmts:?}");
+        };
+        let Some(Stmt::Simple(last)) = parts.last() else {
+            panic!("{parts:?}");
+        };
+        assert_eq!(last.words.first().map(|w| w.text.as_str()), Some("psql"));
+        assert_eq!(last.redirects.len(), 1, "{last:?}");
+        let Some(Stmt::Simple(first)) = parts.first() else {
+            panic!("{parts:?}");
+        };
+        assert!(first.redirects.is_empty(), "{first:?}");
     }
 }

@@ -5,8 +5,11 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use airlock_shell::{blocked_by_default_policy, ShellClassifier, ShellConfig};
+use airlock_model::Verdict;
+use airlock_shell::{ShellClassifier, ShellConfig};
 use serde::Deserialize;
+
+mod common;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -69,7 +72,8 @@ fn corpus_meets_recall_and_false_positive_targets() {
     let mut misses = Vec::new();
     for case in &cases {
         let classification = classifier.classify(&case.command);
-        let blocked = classification.effects.iter().any(blocked_by_default_policy);
+        let decision = common::decide(&classification);
+        let blocked = decision.verdict != Verdict::Allow;
         let tally = tallies.entry(case.family.clone()).or_default();
         match case.expect.as_str() {
             "block" => {
@@ -84,11 +88,11 @@ fn corpus_meets_recall_and_false_positive_targets() {
                 tally.allow_total += 1;
                 if blocked {
                     tally.allow_blocked += 1;
-                    let why: Vec<String> = classification
-                        .effects
+                    let why: Vec<String> = decision
+                        .findings
                         .iter()
-                        .filter(|e| blocked_by_default_policy(e))
-                        .map(|e| format!("{} ({})", e.rule, e.reason))
+                        .filter(|f| f.verdict != Verdict::Allow)
+                        .map(|f| format!("{} ({})", f.effect.rule, f.effect.reason))
                         .collect();
                     misses.push(format!(
                         "BLOCKED {} {:?}: {}",

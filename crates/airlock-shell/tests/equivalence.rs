@@ -6,9 +6,12 @@
 //! spelling must be blocked, and where the spelling does not hide a word
 //! behind a variable, get the seed's verdict (deny stays deny).
 
-use airlock_model::{Classification, EffectKind, Sensitivity};
-use airlock_shell::{classification_blocked, ShellClassifier, ShellConfig};
+use airlock_model::Verdict;
+use airlock_shell::{ShellClassifier, ShellConfig};
+use common::{classification_blocked, verdict};
 use proptest::prelude::*;
+
+mod common;
 
 /// A dangerous command and whether its meaning depends on the working
 /// directory (relative paths), so `cd /tmp &&` would change it.
@@ -80,29 +83,6 @@ const SEEDS: &[Seed] = &[
     seed("pip install git+https://github.com/someone/tool.git"),
     seed("gh release delete v1.4.0 --yes"),
 ];
-
-/// The default policy's verdict over all effects (docs/default-policy.md).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Verdict {
-    Allow,
-    Escalate,
-    Deny,
-}
-
-fn verdict(classification: &Classification) -> Verdict {
-    let denied = classification.effects.iter().any(|e| {
-        e.kind == EffectKind::Exfiltrate
-            || (e.target.sensitivity == Sensitivity::Critical
-                && !matches!(e.kind, EffectKind::Read | EffectKind::Execute))
-    });
-    if denied {
-        Verdict::Deny
-    } else if classification_blocked(classification) {
-        Verdict::Escalate
-    } else {
-        Verdict::Allow
-    }
-}
 
 /// Words bash reads the same with or without quotes.
 fn quotable(word: &str) -> bool {

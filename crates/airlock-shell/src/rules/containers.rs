@@ -918,7 +918,8 @@ pub static RULES: &[Rule] = &[
 
 #[cfg(test)]
 mod tests {
-    use crate::{classification_blocked, ShellClassifier};
+    use crate::test_policy::classification_blocked;
+    use crate::ShellClassifier;
 
     #[test]
     fn production_context_makes_changes_production() {

@@ -906,9 +906,13 @@ fn sql_client(_rule: &Rule, inv: &Invocation, scene: &Scene) -> Outcome {
         }
     }
     if scripts.is_empty() && findings.is_empty() {
-        match scene.stdin {
-            Some(stdin) => scripts.push((stdin.text.to_string(), stdin.span)),
-            None => findings.push((
+        match (scene.stdin, scene.stdin_file) {
+            (Some(stdin), _) => scripts.push((stdin.text.to_string(), stdin.span)),
+            (None, Some(file)) => match read_sql_file(file.path, file.dynamic, scene.cwd) {
+                Ok(text) => scripts.push((text, file.span)),
+                Err(reason) => findings.push((Finding::unknown(reason), file.span)),
+            },
+            (None, None) => findings.push((
                 Finding::unknown(
                     "the SQL comes from standard input or an interactive session airlock cannot see",
                 ),
@@ -955,8 +959,8 @@ fn sql_client(_rule: &Rule, inv: &Invocation, scene: &Scene) -> Outcome {
     out
 }
 
-/// Reads `psql -f FILE`: only a static path that exists, is a file and is at
-/// most 1 MiB.
+/// Reads `psql -f FILE` or `psql < FILE`: only a static path that exists,
+/// is a file and is at most 1 MiB.
 fn read_sql_file(path: &str, dynamic: bool, cwd: &Cwd) -> Result<String, String> {
     let unreadable = || format!("SQL file not readable: {path}");
     if dynamic || path == "-" || path.starts_with('~') {
@@ -1947,7 +1951,8 @@ fn redis(_rule: &Rule, inv: &Invocation, scene: &Scene) -> Outcome {
 
 #[cfg(test)]
 mod tests {
-    use crate::{classification_blocked, ShellClassifier};
+    use crate::test_policy::classification_blocked;
+    use crate::ShellClassifier;
     use airlock_model::EffectKind;
 
     fn kinds(command: &str) -> Vec<EffectKind> {
@@ -2017,6 +2022,48 @@ mod tests {
             .effects
             .iter()
             .any(|e| e.kind == EffectKind::Unknown && e.reason.contains("SQL file not readable")));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn files_on_standard_input_are_read_like_sql_files() {
+        let dir = std::env::temp_dir().join(format!("airlock-sql-stdin-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("schema.sql"), "CREATE TABLE t (id int);\n").unwrap();
+        std::fs::write(
+            dir.join("dump.sql"),
+            "SELECT 1;\nINSERT INTO t VALUES (2);\n",
+        )
+        .unwrap();
+        std::fs::write(dir.join("drop.sql"), "DROP TABLE users;\n").unwrap();
+        let c = ShellClassifier::default();
+        let d = dir.display();
+        for allowed in [
+            format!("psql app < {d}/dump.sql"),
+            format!("sqlite3 app.db < {d}/schema.sql"),
+            format!("cd {d} && mysql shop < dump.sql"),
+            format!("true && psql app_dev < {d}/dump.sql"),
+        ] {
+            let got = c.classify(&allowed);
+            assert!(!classification_blocked(&got), "{allowed}: {got:#?}");
+            assert!(
+                got.effects.iter().all(|e| e.kind != EffectKind::Unknown),
+                "{allowed}: {got:#?}"
+            );
+        }
+        for blocked in [
+            format!("psql app < {d}/drop.sql"),
+            format!("cd {d} && mysql shop < drop.sql"),
+            "psql app < /nonexistent/airlock/dump.sql".to_string(),
+            "psql app < \"$DUMP\"".to_string(),
+            format!("psql app < {d}"),
+        ] {
+            assert!(classification_blocked(&c.classify(&blocked)), "{blocked}");
+        }
+        // Here-documents and SQL given on the command line take precedence.
+        assert!(!classification_blocked(
+            &c.classify(&format!("psql app -c 'SELECT 1' < {d}/drop.sql"))
+        ));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -380,23 +380,8 @@ pub const BUILD_TOOLS: &[&str] = &[
 pub static GRAMMARS: &[Grammar] = &[
     Grammar {
         programs: &[
-            "cargo",
-            "npm",
-            "pnpm",
-            "yarn",
-            "bun",
-            "go",
-            "gem",
-            "poetry",
-            "twine",
-            "dotnet",
-            "uv",
-            "pip",
-            "pip3",
-            "gh",
-            "brew",
-            "apt",
-            "apt-get",
+            "cargo", "npm", "pnpm", "yarn", "bun", "go", "gem", "poetry", "twine", "dotnet", "uv",
+            "pip", "pip3", "gh", "brew", "apt", "apt-get",
         ],
         global_value_options: &[
             "-n",
@@ -592,10 +577,6 @@ fn awk_runs_commands(inv: &Invocation) -> bool {
     })
 }
 
-
-
-
-
 pub static RULES: &[Rule] = &[
     Rule {
         id: "everyday.read",
@@ -604,19 +585,40 @@ pub static RULES: &[Rule] = &[
         risk: Risk::None,
         reversibility: Reversibility::Reversible,
         reason: "reads or prints information without changing anything",
-        allows: &["ls -la", "cat README.md", "grep -rn TODO src/", "rg 'fn main' --type rust", "wc -l src/*.rs", "jq .version package.json", "echo done", "pwd", "which cargo", "head -n 50 Cargo.lock"],
+        allows: &[
+            "ls -la",
+            "cat README.md",
+            "grep -rn TODO src/",
+            "rg 'fn main' --type rust",
+            "wc -l src/*.rs",
+            "jq .version package.json",
+            "echo done",
+            "pwd",
+            "which cargo",
+            "head -n 50 Cargo.lock",
+        ],
         ..Rule::BASE
     },
     Rule {
         id: "everyday.sed.in-place",
         programs: &["sed"],
-        test: Some(|inv| inv.flags.iter().any(|f| f.name == "-i" || f.name == "--in-place" || f.name.starts_with("--in-place"))),
+        test: Some(|inv| {
+            inv.flags.iter().any(|f| {
+                f.name == "-i" || f.name == "--in-place" || f.name.starts_with("--in-place")
+            })
+        }),
         kind: EffectKind::Write,
         reversibility: Reversibility::Irreversible,
         assess: Assess::SedInPlace,
         reason: "edits in place",
-        blocks: &["sed -i 's/^#PermitRoot/PermitRoot/' /etc/ssh/sshd_config", "sed -i '/airlock/d' ~/.bashrc"],
-        allows: &["sed -i 's/foo/bar/g' src/main.rs", "sed -i.bak -e 's/a/b/' config.yaml"],
+        blocks: &[
+            "sed -i 's/^#PermitRoot/PermitRoot/' /etc/ssh/sshd_config",
+            "sed -i '/airlock/d' ~/.bashrc",
+        ],
+        allows: &[
+            "sed -i 's/foo/bar/g' src/main.rs",
+            "sed -i.bak -e 's/a/b/' config.yaml",
+        ],
         ..Rule::BASE
     },
     Rule {
@@ -654,7 +656,10 @@ pub static RULES: &[Rule] = &[
         programs: &["mkdir", "touch"],
         kind: EffectKind::Write,
         reversibility: Reversibility::Reversible,
-        assess: Assess::WritePaths { clobber: false, skip: 0 },
+        assess: Assess::WritePaths {
+            clobber: false,
+            skip: 0,
+        },
         reason: "creates",
         blocks: &["touch /etc/cron.d/job", "mkdir -p .github/workflows/new"],
         allows: &["mkdir -p build/out", "touch src/new_module.rs"],
@@ -665,10 +670,16 @@ pub static RULES: &[Rule] = &[
         programs: &["tee"],
         kind: EffectKind::Overwrite,
         reversibility: Reversibility::Irreversible,
-        assess: Assess::WritePaths { clobber: true, skip: 0 },
+        assess: Assess::WritePaths {
+            clobber: true,
+            skip: 0,
+        },
         reason: "writes its input to",
         no_flag: &["-a", "--append"],
-        blocks: &["tee /etc/hosts", "echo 'export X=1' | tee .git/hooks/pre-commit"],
+        blocks: &[
+            "tee /etc/hosts",
+            "echo 'export X=1' | tee .git/hooks/pre-commit",
+        ],
         allows: &["tee output.log", "cargo test 2>&1 | tee test.log"],
         ..Rule::BASE
     },
@@ -677,7 +688,10 @@ pub static RULES: &[Rule] = &[
         programs: &["tee"],
         kind: EffectKind::Write,
         reversibility: Reversibility::Reversible,
-        assess: Assess::WritePaths { clobber: false, skip: 0 },
+        assess: Assess::WritePaths {
+            clobber: false,
+            skip: 0,
+        },
         reason: "appends its input to",
         blocks: &["echo 'alias ls=rm' | tee -a ~/.bashrc"],
         allows: &["echo line | tee -a notes.md"],
@@ -689,7 +703,16 @@ pub static RULES: &[Rule] = &[
         kind: EffectKind::Execute,
         reversibility: Reversibility::Reversible,
         reason: "runs a build, test, lint or package tool",
-        allows: &["cargo test --workspace", "cargo clippy --all-targets -- -D warnings", "npm ci", "pnpm run build", "pytest -q tests/", "go test ./...", "make", "docker build -t app ."],
+        allows: &[
+            "cargo test --workspace",
+            "cargo clippy --all-targets -- -D warnings",
+            "npm ci",
+            "pnpm run build",
+            "pytest -q tests/",
+            "go test ./...",
+            "make",
+            "docker build -t app .",
+        ],
         ..Rule::BASE
     },
     Rule {
@@ -824,4 +847,3 @@ pub fn remote(rule: &Rule, inv: &Invocation, scene: &Scene) -> Outcome {
     });
     out
 }
-

@@ -341,6 +341,7 @@ pub static RULES: &[Rule] = &[
         reason: "searches files",
         blocks: &[
             "find / -name '*.log' -delete",
+            "find . -name '*.go' -type f -delete",
             "find . -delete",
             "find ~ -type f -exec rm -f {} +",
             "find . -type f -exec rm -f {} +",
@@ -423,6 +424,33 @@ fn sensitivity_phrase(info: &PathInfo) -> &'static str {
 }
 
 /// The draft for removing one path.
+/// Name patterns `find -delete` may clear across a tree without a person:
+/// build and editor leftovers. Any other pattern (`-name '*.go'`) deletes
+/// real files throughout the tree and is judged like a recursive delete.
+const DISPOSABLE_FILE_PATTERNS: &[&str] = &[
+    "*.pyc",
+    "*.pyo",
+    "__pycache__",
+    "*.o",
+    "*.obj",
+    "*.class",
+    "*.orig",
+    "*.rej",
+    "*.log",
+    "*.tmp",
+    "*~",
+    "*.swp",
+    "*.swo",
+    ".DS_Store",
+    "*.bak",
+    "*.profraw",
+    "*.gcda",
+    "*.gcno",
+    "node_modules",
+    ".pytest_cache",
+    ".mypy_cache",
+];
+
 pub fn deletion_draft(rule: &Rule, word: &Word, scene: &Scene, recursive: bool) -> Draft {
     let info = path_word_info(word, scene);
     let (risk, sensitivity) = paths::deletion(&info, recursive, scene.cfg);
@@ -712,7 +740,17 @@ pub fn find(rule: &Rule, inv: &Invocation, scene: &Scene) -> Outcome {
                     ..*rule
                 };
                 for m in &matched {
-                    let mut d = deletion_draft(&delete_rule, m, scene, name_filter.is_none());
+                    let whole_tree = name_filter
+                        .as_deref()
+                        .is_none_or(|pattern| !DISPOSABLE_FILE_PATTERNS.contains(&pattern));
+                    let mut d = deletion_draft(&delete_rule, m, scene, whole_tree);
+                    if whole_tree
+                        && name_filter.is_some()
+                        && path_word_info(m, scene).class == PathClass::Workspace
+                    {
+                        // Every matching file throughout the project tree.
+                        d.risk = d.risk.max(Risk::Medium);
+                    }
                     d.span = word.span;
                     out.push(d);
                 }

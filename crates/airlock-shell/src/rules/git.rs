@@ -175,6 +175,8 @@ pub static RULES: &[Rule] = &[
             "git --git-dir=.git push --force-with-lease origin production",
             "git push origin main",
             "git push --force origin HEAD",
+            "git push origin :refs/tags/v2.0.0",
+            "git push --delete origin refs/tags/v1.4.2",
         ],
         allows: &[
             "git push origin feature/login",
@@ -186,6 +188,7 @@ pub static RULES: &[Rule] = &[
             "git push origin --delete old-feature",
             "git push origin HEAD:refs/heads/feature/x",
             "git push --tags",
+            "git push origin refs/tags/v2.1.0",
         ],
         ..Rule::BASE
     },
@@ -576,14 +579,21 @@ pub fn push(rule: &Rule, inv: &Invocation, scene: &Scene) -> Outcome {
             None => (text, text),
         };
         let delete = deleting || (source.is_empty() && text.contains(':'));
-        let dest = dest.strip_prefix("refs/heads/").unwrap_or(dest);
+        // A published tag is what releases and consumers point at: deleting
+        // or moving one needs a person, like a protected branch.
+        let tag = dest.strip_prefix("refs/tags/");
+        let dest = tag.unwrap_or_else(|| dest.strip_prefix("refs/heads/").unwrap_or(dest));
         let unknown = spec.dynamic || dest.is_empty() || dest == "HEAD" || dest.contains('$');
-        let protected = !unknown && is_protected_branch(dest, scene);
+        let protected =
+            !unknown && ((tag.is_some() && (delete || forced)) || is_protected_branch(dest, scene));
         let name = if unknown {
-            "a branch not named statically"
+            "a branch not named statically".to_string()
+        } else if tag.is_some() {
+            format!("tag {dest}")
         } else {
-            dest
+            dest.to_string()
         };
+        let name = name.as_str();
         let target = branch_target(name, protected, scene);
         let d = if delete {
             Draft {
@@ -595,7 +605,11 @@ pub fn push(rule: &Rule, inv: &Invocation, scene: &Scene) -> Outcome {
                     Risk::Low
                 },
                 reversibility: Reversibility::Irreversible,
-                reason: format!("deletes the remote branch {name}"),
+                reason: if tag.is_some() {
+                    format!("deletes the remote {name}")
+                } else {
+                    format!("deletes the remote branch {name}")
+                },
                 span: spec.span,
             }
         } else if forced {

@@ -1291,7 +1291,8 @@ pub static RULES: &[Rule] = &[
 #[cfg(test)]
 mod tests {
     use super::is_critical_unit;
-    use crate::{classification_blocked, ShellClassifier};
+    use crate::test_policy::classification_blocked;
+    use crate::ShellClassifier;
 
     #[test]
     fn critical_units_are_recognised_with_suffixes_and_instances() {

@@ -145,6 +145,20 @@ pub struct Scene<'a> {
     /// What the command reads on standard input, when it is static text
     /// (a here-document, a here-string, `echo '…' |`).
     pub stdin: Option<StdinText<'a>>,
+    /// The file redirected to standard input (`psql app < dump.sql`); its
+    /// path is relative to `cwd`.
+    pub stdin_file: Option<StdinFile<'a>>,
+}
+
+/// A file redirected to a command's standard input.
+#[derive(Debug, Clone, Copy)]
+pub struct StdinFile<'a> {
+    /// The path as written.
+    pub path: &'a str,
+    /// The path is only known at run time.
+    pub dynamic: bool,
+    /// Where the redirection is in the input.
+    pub span: Span,
 }
 
 /// Static text on a command's standard input.
@@ -323,7 +337,8 @@ impl RuleIndex {
 mod tests {
     use super::wrappers::WRAPPERS;
     use super::*;
-    use crate::{classification_blocked, ShellClassifier};
+    use crate::test_policy::classification_blocked;
+    use crate::ShellClassifier;
 
     #[test]
     fn every_rule_blocks_and_allows_its_examples() {

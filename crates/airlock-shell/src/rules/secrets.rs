@@ -1171,7 +1171,8 @@ pub static RULES: &[Rule] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{classification_blocked, ShellClassifier};
+    use crate::test_policy::classification_blocked;
+    use crate::ShellClassifier;
     use airlock_model::EffectKind;
 
     fn kinds(command: &str) -> Vec<(EffectKind, String)> {

@@ -782,7 +782,8 @@ pub fn verification_target(name: &str) -> Target {
 
 #[cfg(test)]
 mod tests {
-    use crate::{classification_blocked, ShellClassifier};
+    use crate::test_policy::classification_blocked;
+    use crate::ShellClassifier;
 
     #[test]
     fn switching_off_verification_is_blocked_in_every_spelling() {
