@@ -5,6 +5,8 @@
 //! `passwd`, `usermod -aG sudo`, `visudo`), SELinux, kernel parameters and
 //! modules, swap and mounts of system paths, and process kills (`kill -9 1`,
 //! `kill -1`, `pkill -u root`, `killall sshd`), against status and reads.
+//! Fork bombs (`:(){ :|:& };:`) are found by the walk in `analyze`, which
+//! follows function calls, and reported there as `hosts.fork-bomb`.
 
 use airlock_model::{EffectKind, EnvTier, Reversibility, Risk, Target, TargetKind};
 
