@@ -5,8 +5,8 @@
 use std::collections::{HashMap, HashSet};
 
 use airlock_model::{
-    ApprovalRequirement, Classification, Decision, Effect, EnvTier, Finding, Risk, Sensitivity,
-    ToolKind, Verdict,
+    ApprovalRequirement, Classification, Decision, Effect, EffectKind, EnvTier, Finding,
+    Reversibility, Risk, Sensitivity, Target, ToolKind, Verdict,
 };
 use cedar_policy::{
     Context, Decision as CedarDecision, Entities, Entity, EntityId, EntityUid, Request,
@@ -24,6 +24,29 @@ enum Explanation {
     NoPermit,
     /// Cedar could not evaluate a policy, or the request could not be built.
     EvaluationError(String),
+}
+
+/// Everything of an effect that Cedar sees (the resource's attributes and
+/// the context); two effects with equal questions get equal answers.
+#[derive(PartialEq, Eq, Hash)]
+struct CedarQuestion<'e> {
+    kind: EffectKind,
+    target: &'e Target,
+    reversibility: Reversibility,
+    risk: Risk,
+    rule: &'e str,
+}
+
+impl<'e> CedarQuestion<'e> {
+    fn of(effect: &'e Effect) -> Self {
+        CedarQuestion {
+            kind: effect.kind,
+            target: &effect.target,
+            reversibility: effect.reversibility,
+            risk: effect.risk,
+            rule: &effect.rule,
+        }
+    }
 }
 
 /// How policy judged one effect.
@@ -70,17 +93,26 @@ impl PolicyEngine {
         }
         let action = self.names.action(tool);
         let principal_entity = self.principal_entity(principal);
-        let judgments: Vec<Judgment> = classification
-            .effects
-            .iter()
-            .map(|effect| match &principal_entity {
+        // Effects that put the same question to Cedar (a long line of
+        // `grep … | sort` reads the same target many times) are judged once.
+        let mut asked: HashMap<CedarQuestion<'_>, usize> = HashMap::new();
+        let mut judgments: Vec<Judgment> = Vec::with_capacity(classification.effects.len());
+        for effect in &classification.effects {
+            let question = CedarQuestion::of(effect);
+            if let Some(&earlier) = asked.get(&question) {
+                let judgment = judgments[earlier].clone();
+                judgments.push(judgment);
+                continue;
+            }
+            asked.insert(question, judgments.len());
+            judgments.push(match &principal_entity {
                 Ok(principal_entity) => self.judge(principal_entity, action, effect),
                 Err(message) => Judgment::error(
                     format!("policy evaluation error: could not build the principal: {message}"),
                     Vec::new(),
                 ),
-            })
-            .collect();
+            });
+        }
 
         let verdict = judgments
             .iter()
