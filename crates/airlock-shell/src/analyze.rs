@@ -1579,6 +1579,7 @@ impl<'c> Walk<'c> {
             .collect();
         let mut code: Option<Word> = None;
         let mut module: Option<Word> = None;
+        let mut module_at: Option<usize> = None;
         let mut version_only = false;
         while let Some(word) = words.get(index) {
             let t = word.text.as_str();
@@ -1604,6 +1605,7 @@ impl<'c> Walk<'c> {
             }
             if interpreter.module_options.contains(&t) {
                 module = words.get(index + 1).cloned();
+                module_at = Some(index + 1);
                 break;
             }
             if interpreter.value_options.contains(&t) {
@@ -1661,6 +1663,20 @@ impl<'c> Walk<'c> {
                 return;
             }
             self.inline_code(name, language, &text, code.span, ctx, state);
+            return;
+        }
+        // `python -m twine upload`, `python -m pip install`: a module that is
+        // also a command airlock knows is judged as that command.
+        let module_command = module_at
+            .and_then(|at| words.get(at..))
+            .filter(|rest| {
+                rest.first().is_some_and(|m| {
+                    !m.dynamic && self.classifier.index.known_name(&m.text) == Some(m.text.as_str())
+                })
+            });
+        if let Some(rest) = module_command {
+            let mut inner = state.clone();
+            self.command(rest, ctx, &mut inner, input, &EnvOverride::default(), span);
             return;
         }
         if let Some(module) = module {
