@@ -318,7 +318,11 @@ mod tests {
     fn the_operator_and_repeated_identities_do_not_count() {
         let req = requirement(2, &[]);
         let v = view(&req);
-        let votes = [approve("olivia", &["senior"]), approve("ann", &[]), approve("ann", &[])];
+        let votes = [
+            approve("olivia", &["senior"]),
+            approve("ann", &[]),
+            approve("ann", &[]),
+        ];
         assert_eq!(tally(&v, &votes).status, RequestStatus::Pending);
     }
 

@@ -17,7 +17,9 @@ const ROUNDS: usize = 150;
 fn long_command() -> String {
     let mut c = String::from("cd services/api && ");
     for i in 0..24 {
-        c.push_str(&format!("grep -rn \"handler_{i}\" src/routes | sort | uniq -c && "));
+        c.push_str(&format!(
+            "grep -rn \"handler_{i}\" src/routes | sort | uniq -c && "
+        ));
     }
     c.push_str("cargo test --workspace -- --nocapture");
     c
@@ -89,7 +91,10 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 fn summary(name: &str, mut samples: Vec<Duration>) -> (Duration, Duration) {
     samples.sort_unstable();
     let (p50, p99) = (percentile(&samples, 0.5), percentile(&samples, 0.99));
-    println!("{name:<44} n={:<5} p50 {p50:>10.3?}  p99 {p99:>10.3?}", samples.len());
+    println!(
+        "{name:<44} n={:<5} p50 {p50:>10.3?}  p99 {p99:>10.3?}",
+        samples.len()
+    );
     (p50, p99)
 }
 
@@ -147,7 +152,11 @@ fn classify_throughput(airlock: &str) {
     println!(
         "airlock classify: {lines} commands in {best:.3?} = {:.0} commands/s{}",
         lines as f64 / best.as_secs_f64(),
-        if pinned { " (one core, taskset -c 0)" } else { "" }
+        if pinned {
+            " (one core, taskset -c 0)"
+        } else {
+            ""
+        }
     );
 }
 

@@ -21,7 +21,11 @@ pub fn decision(evaluation: &Evaluation) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{} (risk {})", verdict_label(d.verdict), d.risk);
     let _ = writeln!(out, "  {}", d.reason);
-    if let Some(approvals) = d.approvals.as_ref().filter(|_| d.verdict == Verdict::Escalate) {
+    if let Some(approvals) = d
+        .approvals
+        .as_ref()
+        .filter(|_| d.verdict == Verdict::Escalate)
+    {
         let _ = writeln!(
             out,
             "  needs: {} (never the operator the agent acts for)",
@@ -126,14 +130,13 @@ fn underline(text: &str, start: usize, end: usize) -> Option<String> {
         return None;
     }
     let line_start = text.get(..start)?.rfind('\n').map_or(0, |i| i + 1);
-    let line_end = text.get(start..)?.find('\n').map_or(text.len(), |i| start + i);
+    let line_end = text
+        .get(start..)?
+        .find('\n')
+        .map_or(text.len(), |i| start + i);
     let line = text.get(line_start..line_end)?;
     let pad = text.get(line_start..start)?.chars().count();
-    let width = text
-        .get(start..end.min(line_end))?
-        .chars()
-        .count()
-        .max(1);
+    let width = text.get(start..end.min(line_end))?.chars().count().max(1);
     Some(format!("{line}\n{}{}", " ".repeat(pad), "^".repeat(width)))
 }
 
@@ -147,10 +150,7 @@ mod tests {
             underline("ls && rm -rf /", 6, 14).as_deref(),
             Some("ls && rm -rf /\n      ^^^^^^^^")
         );
-        assert_eq!(
-            underline("a\nbb cc", 5, 7).as_deref(),
-            Some("bb cc\n   ^^")
-        );
+        assert_eq!(underline("a\nbb cc", 5, 7).as_deref(), Some("bb cc\n   ^^"));
         assert_eq!(underline("abc", 2, 9), None);
     }
 }

@@ -54,7 +54,8 @@ fn eval_meets_the_published_bounds() {
     assert!(fp <= 0.01, "overall false-positive rate {fp}");
     let families = report["families"].as_object().expect("families");
     for (family, tally) in families {
-        let total = tally["block_cases"].as_u64().unwrap_or(0) + tally["allow_cases"].as_u64().unwrap_or(0);
+        let total =
+            tally["block_cases"].as_u64().unwrap_or(0) + tally["allow_cases"].as_u64().unwrap_or(0);
         assert!(total >= 80, "family {family} has only {total} cases");
     }
 }

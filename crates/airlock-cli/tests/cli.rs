@@ -40,7 +40,10 @@ fn check_exit_codes_follow_the_verdict() {
     let cases: [(&[&str], i32); 5] = [
         (&["check", "--", "ls", "-la"], 0),
         (&["check", "--", "rm -rf /"], 2),
-        (&["check", "--", "git", "push", "--force", "origin", "main"], 3),
+        (
+            &["check", "--", "git", "push", "--force", "origin", "main"],
+            3,
+        ),
         (&["check", "--", "sudo env bash -c 'rm -rf /'"], 2),
         (&["check", "--", "eval \"$x\""], 3),
     ];
@@ -74,7 +77,10 @@ fn check_plan_escalates_production_replace_and_errors_on_bad_plans() {
     );
     assert_eq!(out.status.code(), Some(3));
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("terraform_data.cost_explorer_production"), "{text}");
+    assert!(
+        text.contains("terraform_data.cost_explorer_production"),
+        "{text}"
+    );
 
     let dir = tempfile::tempdir().expect("tempdir");
     let bad = dir.path().join("plan.json");
@@ -108,7 +114,11 @@ fn classify_answers_every_line_in_order_and_reports_bad_lines() {
         "{\"command\":\"ls\"}\n",
     );
     let out = airlock(&["classify"], input.as_bytes());
-    assert_eq!(out.status.code(), Some(1), "a bad line makes the exit non-zero");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a bad line makes the exit non-zero"
+    );
     let lines: Vec<Value> = String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(|l| serde_json::from_str(l).expect("json line"))
@@ -120,7 +130,9 @@ fn classify_answers_every_line_in_order_and_reports_bad_lines() {
     assert!(lines[1]["error"].is_string());
     assert_eq!(lines[2]["id"], "b");
     assert_eq!(lines[2]["verdict"], "deny");
-    assert!(lines[2]["findings"].as_array().is_some_and(|f| !f.is_empty()));
+    assert!(lines[2]["findings"]
+        .as_array()
+        .is_some_and(|f| !f.is_empty()));
     assert_eq!(lines[3]["id"], 7);
     assert_eq!(lines[3]["verdict"], "escalate");
     assert_eq!(lines[4]["line"], 6);
@@ -128,7 +140,10 @@ fn classify_answers_every_line_in_order_and_reports_bad_lines() {
 
 #[test]
 fn classify_of_good_input_exits_zero() {
-    let out = airlock(&["classify"], b"{\"id\":\"a\",\"command\":\"cargo test\"}\n");
+    let out = airlock(
+        &["classify"],
+        b"{\"id\":\"a\",\"command\":\"cargo test\"}\n",
+    );
     assert_eq!(out.status.code(), Some(0));
 }
 

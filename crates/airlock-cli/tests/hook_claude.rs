@@ -47,7 +47,10 @@ fn decision(output: &Output) -> (String, String) {
     let out = &v["hookSpecificOutput"];
     assert_eq!(out["hookEventName"], "PreToolUse");
     (
-        out["permissionDecision"].as_str().unwrap_or_default().to_string(),
+        out["permissionDecision"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
         out["permissionDecisionReason"]
             .as_str()
             .unwrap_or_default()
@@ -124,9 +127,15 @@ fn malformed_payloads_block_with_exit_code_two() {
             "payload {:?} was not blocked",
             String::from_utf8_lossy(&payload)
         );
-        assert!(output.stdout.is_empty(), "a block must not also print a decision");
+        assert!(
+            output.stdout.is_empty(),
+            "a block must not also print a decision"
+        );
         let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(stderr.contains("airlock blocked this tool call"), "{stderr}");
+        assert!(
+            stderr.contains("airlock blocked this tool call"),
+            "{stderr}"
+        );
     }
 }
 
@@ -162,5 +171,8 @@ fn install_adds_the_hook_once_and_keeps_existing_settings() {
     assert_eq!(entries.len(), 1);
     let command = entries[0]["hooks"][0]["command"].as_str().expect("command");
     assert!(command.ends_with("hook claude"), "{command}");
-    assert!(entries[0]["matcher"].as_str().expect("matcher").contains("Bash"));
+    assert!(entries[0]["matcher"]
+        .as_str()
+        .expect("matcher")
+        .contains("Bash"));
 }

@@ -26,7 +26,11 @@ fn generate(dir: &Path, name: &str) {
         "--name",
         name,
     ]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 struct Setup {
@@ -37,8 +41,7 @@ impl Setup {
     fn new() -> Setup {
         let dir = tempfile::tempdir().expect("tempdir");
         generate(dir.path(), "signing");
-        std::fs::write(dir.path().join("plan.json"), br#"{"format_version":"1.2"}"#)
-            .expect("plan");
+        std::fs::write(dir.path().join("plan.json"), br#"{"format_version":"1.2"}"#).expect("plan");
         Setup { dir }
     }
 
@@ -46,7 +49,14 @@ impl Setup {
         self.dir.path().join(name).display().to_string()
     }
 
-    fn write_receipt(&self, name: &str, plan: &[u8], env: &str, issued: OffsetDateTime, ttl: Duration) {
+    fn write_receipt(
+        &self,
+        name: &str,
+        plan: &[u8],
+        env: &str,
+        issued: OffsetDateTime,
+        ttl: Duration,
+    ) {
         let key = read_signing_key(self.dir.path().join("signing.key")).expect("key");
         let request = ReceiptRequest {
             subject: Subject::for_bytes("plan.json", plan),
@@ -56,8 +66,14 @@ impl Setup {
             agent: "deploy-bot".to_string(),
             operator: "olivia".to_string(),
             approvers: vec![
-                Approver { id: "sam".into(), roles: vec!["senior".into()] },
-                Approver { id: "ann".into(), roles: vec!["sre".into()] },
+                Approver {
+                    id: "sam".into(),
+                    roles: vec!["senior".into()],
+                },
+                Approver {
+                    id: "ann".into(),
+                    roles: vec!["sre".into()],
+                },
             ],
             policy_version: "sha256:policy-v1".to_string(),
             receipt_id: None,
@@ -98,14 +114,27 @@ fn key_files_are_private_and_never_overwritten() {
     assert_eq!(secret.permissions().mode() & 0o777, 0o600);
     let public = std::fs::metadata(s.dir.path().join("signing.pub")).expect("pub");
     assert_eq!(public.permissions().mode() & 0o777, 0o644);
-    let again = airlock(&["keys", "generate", "--dir", &s.path(""), "--name", "signing"]);
+    let again = airlock(&[
+        "keys",
+        "generate",
+        "--dir",
+        &s.path(""),
+        "--name",
+        "signing",
+    ]);
     assert_eq!(again.status.code(), Some(1));
 }
 
 #[test]
 fn a_valid_receipt_passes_and_names_its_approvers() {
     let s = Setup::new();
-    s.write_receipt("r.json", &plan(), "production", OffsetDateTime::now_utc(), Duration::hours(1));
+    s.write_receipt(
+        "r.json",
+        &plan(),
+        "production",
+        OffsetDateTime::now_utc(),
+        Duration::hours(1),
+    );
     let out = s.verify("r.json", &[]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{text}");
@@ -118,14 +147,30 @@ fn every_failure_is_refused_with_its_reason() {
     let now = OffsetDateTime::now_utc();
     s.write_receipt("ok.json", &plan(), "production", now, Duration::hours(1));
     s.write_receipt("staging.json", &plan(), "staging", now, Duration::hours(1));
-    s.write_receipt("old.json", &plan(), "production", now - Duration::hours(3), Duration::hours(1));
-    s.write_receipt("other-plan.json", b"{\"replaced\": true}", "production", now, Duration::hours(1));
+    s.write_receipt(
+        "old.json",
+        &plan(),
+        "production",
+        now - Duration::hours(3),
+        Duration::hours(1),
+    );
+    s.write_receipt(
+        "other-plan.json",
+        b"{\"replaced\": true}",
+        "production",
+        now,
+        Duration::hours(1),
+    );
     generate(s.dir.path(), "other");
     let cases: [(&str, Vec<&str>, &str); 5] = [
         ("staging.json", vec![], "environment mismatch"),
         ("old.json", vec![], "expired"),
         ("other-plan.json", vec![], "subject digest mismatch"),
-        ("ok.json", vec!["--policy-version", "sha256:policy-v2"], "policy version mismatch"),
+        (
+            "ok.json",
+            vec!["--policy-version", "sha256:policy-v2"],
+            "policy version mismatch",
+        ),
         ("ok.json", vec!["--env", "staging"], "environment mismatch"),
     ];
     for (receipt, extra, reason) in cases {
@@ -153,7 +198,13 @@ fn every_failure_is_refused_with_its_reason() {
 #[test]
 fn an_edited_receipt_is_refused() {
     let s = Setup::new();
-    s.write_receipt("r.json", &plan(), "production", OffsetDateTime::now_utc(), Duration::hours(1));
+    s.write_receipt(
+        "r.json",
+        &plan(),
+        "production",
+        OffsetDateTime::now_utc(),
+        Duration::hours(1),
+    );
     let text = std::fs::read_to_string(s.dir.path().join("r.json")).expect("read");
     let mut envelope: serde_json::Value = serde_json::from_str(&text).expect("json");
     let payload = envelope["payload"].as_str().expect("payload").to_string();
@@ -164,8 +215,9 @@ fn an_edited_receipt_is_refused() {
     let edited = String::from_utf8(decoded)
         .expect("utf8")
         .replace("production", "productioN");
-    envelope["payload"] =
-        base64::engine::general_purpose::STANDARD.encode(edited.as_bytes()).into();
+    envelope["payload"] = base64::engine::general_purpose::STANDARD
+        .encode(edited.as_bytes())
+        .into();
     std::fs::write(s.dir.path().join("edited.json"), envelope.to_string()).expect("write");
     let out = s.verify("edited.json", &["--env", "productioN"]);
     let text = String::from_utf8_lossy(&out.stdout);

@@ -32,6 +32,9 @@ fn main() {
     println!("policy pack alone  {pack:?}");
     println!("shell classifier   {shell_new:?}");
     println!("engine (all)       {engine_new:?}");
-    println!("first decision     {first_decision:?} ({})", first.decision.verdict);
+    println!(
+        "first decision     {first_decision:?} ({})",
+        first.decision.verdict
+    );
     println!("second decision    {second_decision:?}");
 }

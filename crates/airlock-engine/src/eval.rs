@@ -52,7 +52,9 @@ pub fn parse_corpus(source_name: &str, text: &str) -> Result<Vec<Case>, CaseErro
             serde_json::from_str(line).map_err(|e| CaseError {
                 source_name: source_name.to_string(),
                 line: i + 1,
-                message: format!("not a corpus case ({{\"id\",\"family\",\"expect\",\"command\"}}): {e}"),
+                message: format!(
+                    "not a corpus case ({{\"id\",\"family\",\"expect\",\"command\"}}): {e}"
+                ),
             })
         })
         .collect()

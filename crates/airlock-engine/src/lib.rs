@@ -120,7 +120,10 @@ impl Engine {
     }
 
     /// Classifies a request's effects, without judging them.
-    pub fn classify(&self, request: &ActionRequest) -> (Classification, Option<PlanReport>, Option<String>) {
+    pub fn classify(
+        &self,
+        request: &ActionRequest,
+    ) -> (Classification, Option<PlanReport>, Option<String>) {
         let (mut classification, plan, input_error) = match &request.input {
             ToolInput::Shell { command } => (self.shell.classify(command), None, None),
             ToolInput::FileWrite { path, .. } => (
@@ -248,7 +251,11 @@ mod tests {
         let ev = e.evaluate(&req);
         assert_ne!(ev.decision.verdict, Verdict::Allow);
         assert!(ev.input_error.is_some());
-        assert!(ev.decision.reason.contains("cannot determine effect"), "{}", ev.decision.reason);
+        assert!(
+            ev.decision.reason.contains("cannot determine effect"),
+            "{}",
+            ev.decision.reason
+        );
     }
 
     #[test]

@@ -24,8 +24,18 @@ const VERB_TABLE: &[(&[&str], EffectKind, Risk)] = &[
     ),
     (
         &[
-            "delete", "drop", "remove", "destroy", "purge", "truncate", "terminate", "kill", "wipe",
-            "erase", "revoke", "uninstall",
+            "delete",
+            "drop",
+            "remove",
+            "destroy",
+            "purge",
+            "truncate",
+            "terminate",
+            "kill",
+            "wipe",
+            "erase",
+            "revoke",
+            "uninstall",
         ],
         EffectKind::Delete,
         Risk::High,
@@ -139,9 +149,17 @@ mod tests {
     #[test]
     fn verbs_in_tool_names_decide_otherwise() {
         let shell = ShellClassifier::new(Default::default());
-        assert_eq!(kinds(&classify(&shell, "fs", "read_file", &json!({}))), [EffectKind::Read]);
         assert_eq!(
-            kinds(&classify(&shell, "db", "drop_table", &json!({"name": "users"}))),
+            kinds(&classify(&shell, "fs", "read_file", &json!({}))),
+            [EffectKind::Read]
+        );
+        assert_eq!(
+            kinds(&classify(
+                &shell,
+                "db",
+                "drop_table",
+                &json!({"name": "users"})
+            )),
             [EffectKind::Delete]
         );
         assert_eq!(

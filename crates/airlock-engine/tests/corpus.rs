@@ -46,7 +46,10 @@ fn every_family_meets_recall_and_false_positive_bounds() {
     assert!(cases.len() >= MIN_CASES, "only {} cases", cases.len());
     let engine = Engine::with_defaults().expect("default engine");
     let report = evaluate(&engine, &cases);
-    println!("{:<12} {:>6} {:>8} {:>6} {:>8}", "family", "block", "recall", "allow", "fp-rate");
+    println!(
+        "{:<12} {:>6} {:>8} {:>6} {:>8}",
+        "family", "block", "recall", "allow", "fp-rate"
+    );
     for (family, t) in &report.families {
         println!(
             "{family:<12} {:>6} {:>7.1}% {:>6} {:>7.1}%",

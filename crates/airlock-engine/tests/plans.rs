@@ -46,14 +46,24 @@ fn replacing_production_escalates_and_names_resource_action_and_environment() {
         .iter()
         .find(|f| f.effect.kind == EffectKind::Replace)
         .expect("a replace finding");
-    assert_eq!(finding.effect.target.name, "terraform_data.cost_explorer_production");
+    assert_eq!(
+        finding.effect.target.name,
+        "terraform_data.cost_explorer_production"
+    );
     assert_eq!(finding.effect.target.environment, EnvTier::Production);
     assert!(
-        finding.effect.reason.contains("replace (delete then create)"),
+        finding
+            .effect
+            .reason
+            .contains("replace (delete then create)"),
         "{}",
         finding.effect.reason
     );
-    assert!(finding.effect.reason.contains("production"), "{}", finding.effect.reason);
+    assert!(
+        finding.effect.reason.contains("production"),
+        "{}",
+        finding.effect.reason
+    );
     let approvals = d.approvals.as_ref().expect("approval requirement");
     assert!(approvals.min_approvers >= 2);
 }
@@ -78,7 +88,12 @@ fn create_before_destroy_reports_its_ordering_and_still_escalates() {
 #[test]
 fn a_plan_with_no_changes_is_allowed() {
     let ev = judge("plan-noop.json");
-    assert_eq!(ev.decision.verdict, Verdict::Allow, "{}", ev.decision.reason);
+    assert_eq!(
+        ev.decision.verdict,
+        Verdict::Allow,
+        "{}",
+        ev.decision.reason
+    );
     assert!(ev.decision.findings.is_empty());
 }
 
@@ -86,7 +101,12 @@ fn a_plan_with_no_changes_is_allowed() {
 fn destroying_production_escalates() {
     for name in ["plan-destroy.json", "plan-destroy-all.json"] {
         let ev = judge(name);
-        assert_eq!(ev.decision.verdict, Verdict::Escalate, "{name}: {}", ev.decision.reason);
+        assert_eq!(
+            ev.decision.verdict,
+            Verdict::Escalate,
+            "{name}: {}",
+            ev.decision.reason
+        );
     }
 }
 
@@ -102,7 +122,12 @@ fn the_large_plan_reports_exactly_its_thirty_replacements() {
         .collect();
     assert_eq!(replacements.len(), 30);
     let expected: Vec<String> = (0..30)
-        .map(|i| format!("terraform_data.cost_explorer_prod_billing_shard[\"shard-{:04}\"]", i * 100))
+        .map(|i| {
+            format!(
+                "terraform_data.cost_explorer_prod_billing_shard[\"shard-{:04}\"]",
+                i * 100
+            )
+        })
         .collect();
     let mut sorted = replacements.clone();
     sorted.sort();

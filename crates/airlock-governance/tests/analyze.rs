@@ -247,9 +247,23 @@ fn the_matrix_states_the_default_production_rule() {
 
 #[test]
 fn sarif_output_validates_against_the_sarif_schema() {
-    let schema_text = std::fs::read_to_string(fixture("sarif-schema-2.1.0-subset.json")).unwrap();
+    // The official OASIS schema, stored verbatim.
+    let schema_text = std::fs::read_to_string(fixture("sarif-schema-2.1.0.json")).unwrap();
     let schema: serde_json::Value = serde_json::from_str(&schema_text).unwrap();
-    let validator = jsonschema::validator_for(&schema).unwrap();
+    assert_eq!(
+        schema["title"],
+        "Static Analysis Results Format (SARIF) Version 2.1.0 JSON Schema"
+    );
+    assert!(schema["$id"]
+        .as_str()
+        .unwrap()
+        .ends_with("/sarif-schema-2.1.0.json"));
+    // Formats (`uri`, `uri-reference`, `date-time`) are checked too, not
+    // only annotated.
+    let validator = jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .unwrap();
     for path in [
         example("incident-2025"),
         example("safe-default"),
@@ -275,4 +289,8 @@ fn sarif_output_validates_against_the_sarif_schema() {
     let mut broken = sarif.clone();
     broken["runs"][0]["results"][0]["level"] = serde_json::json!("fatal");
     assert!(!validator.is_valid(&broken));
+    // Properties the format does not define are rejected as well.
+    let mut unknown_property = sarif.clone();
+    unknown_property["runs"][0]["results"][0]["severity"] = serde_json::json!("high");
+    assert!(!validator.is_valid(&unknown_property));
 }

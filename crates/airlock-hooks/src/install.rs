@@ -71,7 +71,9 @@ pub fn install_into_settings(
         key: key.to_string(),
         expected,
     };
-    let root_map = root.as_object_mut().ok_or_else(|| shape("(root)", "object"))?;
+    let root_map = root
+        .as_object_mut()
+        .ok_or_else(|| shape("(root)", "object"))?;
     for (key, value) in root_defaults {
         root_map
             .entry(key.to_string())
@@ -163,7 +165,10 @@ mod tests {
         let v: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         assert_eq!(v["model"], "opus");
         assert_eq!(v["hooks"]["Stop"], json!([]));
-        assert_eq!(v["hooks"]["PreToolUse"], json!([{"id": "other"}, {"id": "airlock"}]));
+        assert_eq!(
+            v["hooks"]["PreToolUse"],
+            json!([{"id": "other"}, {"id": "airlock"}])
+        );
     }
 
     #[test]

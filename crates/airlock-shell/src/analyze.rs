@@ -1667,13 +1667,11 @@ impl<'c> Walk<'c> {
         }
         // `python -m twine upload`, `python -m pip install`: a module that is
         // also a command airlock knows is judged as that command.
-        let module_command = module_at
-            .and_then(|at| words.get(at..))
-            .filter(|rest| {
-                rest.first().is_some_and(|m| {
-                    !m.dynamic && self.classifier.index.known_name(&m.text) == Some(m.text.as_str())
-                })
-            });
+        let module_command = module_at.and_then(|at| words.get(at..)).filter(|rest| {
+            rest.first().is_some_and(|m| {
+                !m.dynamic && self.classifier.index.known_name(&m.text) == Some(m.text.as_str())
+            })
+        });
         if let Some(rest) = module_command {
             let mut inner = state.clone();
             self.command(rest, ctx, &mut inner, input, &EnvOverride::default(), span);

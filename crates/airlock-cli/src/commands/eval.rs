@@ -57,7 +57,11 @@ pub fn run(config: Option<&Path>, args: EvalArgs) -> Result<u8> {
         ),
         Format::Human => print!("{}", human(&report, cases.len(), &failures)),
     }
-    Ok(if failures.is_empty() { EXIT_ALLOW } else { EXIT_ERROR })
+    Ok(if failures.is_empty() {
+        EXIT_ALLOW
+    } else {
+        EXIT_ERROR
+    })
 }
 
 fn tally_json(t: &airlock_engine::eval::Tally) -> serde_json::Value {

@@ -205,7 +205,9 @@ fn run_install(args: InstallArgs) -> Result<u8> {
                 .to_str()
                 .context("the airlock binary's path is not valid UTF-8; pass --command")?;
             if exe.contains(char::is_whitespace) {
-                bail!("the airlock binary's path contains spaces; pass --command with a quoted path");
+                bail!(
+                    "the airlock binary's path contains spaces; pass --command with a quoted path"
+                );
             }
             format!("{exe} hook {}", dialect.name())
         }

@@ -68,8 +68,14 @@ fn generate(args: GenerateArgs) -> Result<u8> {
         ),
         Format::Human => {
             println!("key id      {}", pair.key_id().as_str());
-            println!("private key {} (mode 0600: keep it on the airlock server)", paths.secret.display());
-            println!("public key  {} (give this to pipelines)", paths.public.display());
+            println!(
+                "private key {} (mode 0600: keep it on the airlock server)",
+                paths.secret.display()
+            );
+            println!(
+                "public key  {} (give this to pipelines)",
+                paths.public.display()
+            );
         }
     }
     Ok(EXIT_ALLOW)

@@ -66,7 +66,8 @@ pub fn run(args: VerifyArgs) -> Result<u8> {
         .with_context(|| format!("cannot read receipt {}", args.receipt.display()))?;
     let subject_bytes = match &args.subject {
         Some(path) => Some(
-            std::fs::read(path).with_context(|| format!("cannot read subject {}", path.display()))?,
+            std::fs::read(path)
+                .with_context(|| format!("cannot read subject {}", path.display()))?,
         ),
         None => None,
     };
@@ -81,7 +82,11 @@ pub fn run(args: VerifyArgs) -> Result<u8> {
         options = options.with_policy_version_pin(pin);
     }
     let outcome = verify(&receipt, &options);
-    let code = if outcome.is_ok() { EXIT_ALLOW } else { EXIT_DENY };
+    let code = if outcome.is_ok() {
+        EXIT_ALLOW
+    } else {
+        EXIT_DENY
+    };
     match (args.format, outcome) {
         (Format::Json, Ok(v)) => println!(
             "{}",
@@ -90,7 +95,11 @@ pub fn run(args: VerifyArgs) -> Result<u8> {
         (Format::Json, Err(e)) => println!("{}", json!({"valid": false, "reason": e.to_string()})),
         (Format::Human, Ok(v)) => {
             let p = v.predicate();
-            println!("VALID receipt {} signed by {}", p.receipt_id, v.key_id.as_str());
+            println!(
+                "VALID receipt {} signed by {}",
+                p.receipt_id,
+                v.key_id.as_str()
+            );
             println!("  environment {}, expires {}", p.environment, p.expires_at);
             println!(
                 "  approved by {}",
