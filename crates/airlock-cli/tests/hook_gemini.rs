@@ -4,83 +4,11 @@
 
 const AGENT: &str = "gemini";
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+mod common;
 
-use serde_json::Value;
+use std::process::Output;
 
-fn fixture(name: &str, cwd: &Path) -> Vec<u8> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(AGENT)
-        .join(name);
-    let text = std::fs::read_to_string(&path).expect("fixture");
-    text.replace("CWD", &cwd.display().to_string()).into_bytes()
-}
-
-fn run_hook(payload: &[u8], cwd: &Path) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_airlock"))
-        .args(["hook", AGENT])
-        .current_dir(cwd)
-        .env_remove("AIRLOCK_CONFIG")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn airlock");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(payload)
-        .expect("write payload");
-    child.wait_with_output().expect("wait")
-}
-
-fn run_fixture(name: &str, cwd: &Path) -> Output {
-    run_hook(&fixture(name, cwd), cwd)
-}
-
-fn project() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::create_dir_all(dir.path().join("src")).expect("mkdir");
-    dir
-}
-
-fn install_twice(project: &Path) {
-    for _ in 0..2 {
-        let status = Command::new(env!("CARGO_BIN_EXE_airlock"))
-            .args(["hook", "install", AGENT, "--project"])
-            .arg(project)
-            .status()
-            .expect("run install");
-        assert!(status.success());
-    }
-}
-
-fn read_json(path: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(path).expect("read")).expect("json")
-}
-
-fn stdout_json(output: &Output) -> Value {
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!(
-            "stdout is not JSON ({e}): {:?}; stderr: {}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        )
-    })
-}
-
-/// Unreadable payloads shared by every agent.
-fn garbage_payloads() -> Vec<Vec<u8>> {
-    vec![
-        Vec::new(),
-        b"\xff\xfe not utf-8".to_vec(),
-        b"[\"Bash\"]".to_vec(),
-    ]
-}
+use common::*;
 
 /// The decision and reason Gemini CLI reads.
 fn gemini_answer(output: &Output) -> (String, String) {
@@ -115,7 +43,7 @@ fn real_payloads_get_the_expected_decisions() {
         ("web-fetch.json", "ask"),
     ];
     for (name, expected) in cases {
-        let (decision, reason) = gemini_answer(&run_fixture(name, dir.path()));
+        let (decision, reason) = gemini_answer(&run_fixture(AGENT, name, dir.path()));
         assert_eq!(decision, expected, "{name}: {reason}");
     }
 }
@@ -123,9 +51,9 @@ fn real_payloads_get_the_expected_decisions() {
 #[test]
 fn denials_and_escalations_explain_themselves() {
     let dir = project();
-    let (_, reason) = gemini_answer(&run_fixture("shell-destructive.json", dir.path()));
+    let (_, reason) = gemini_answer(&run_fixture(AGENT, "shell-destructive.json", dir.path()));
     assert!(reason.contains("airlock denied this"), "{reason}");
-    let (_, reason) = gemini_answer(&run_fixture("write-workflow.json", dir.path()));
+    let (_, reason) = gemini_answer(&run_fixture(AGENT, "write-workflow.json", dir.path()));
     assert!(reason.contains("needs approval"), "{reason}");
     assert!(reason.contains(".github/workflows/x.yml"), "{reason}");
 }
@@ -139,11 +67,11 @@ fn malformed_payloads_block_with_exit_code_two_and_stderr() {
         "malformed-event.json",
     ]
     .iter()
-    .map(|name| fixture(name, dir.path()))
+    .map(|name| fixture(AGENT, name, dir.path()))
     .collect();
     payloads.extend(garbage_payloads());
     for payload in payloads {
-        let output = run_hook(&payload, dir.path());
+        let output = run_hook(AGENT, &payload, dir.path());
         assert_eq!(
             output.status.code(),
             Some(2),
@@ -169,7 +97,7 @@ fn install_adds_the_hook_once_and_keeps_existing_settings() {
         r#"{"theme": "GitHub", "hooks": {"AfterTool": []}}"#,
     )
     .expect("write");
-    install_twice(dir.path());
+    install_twice(AGENT, dir.path());
     let v = read_json(&settings);
     assert_eq!(v["theme"], "GitHub");
     assert_eq!(v["hooks"]["AfterTool"], serde_json::json!([]));

@@ -4,73 +4,11 @@
 
 const AGENT: &str = "kiro";
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+mod common;
 
-use serde_json::Value;
+use std::process::Output;
 
-fn fixture(name: &str, cwd: &Path) -> Vec<u8> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(AGENT)
-        .join(name);
-    let text = std::fs::read_to_string(&path).expect("fixture");
-    text.replace("CWD", &cwd.display().to_string()).into_bytes()
-}
-
-fn run_hook(payload: &[u8], cwd: &Path) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_airlock"))
-        .args(["hook", AGENT])
-        .current_dir(cwd)
-        .env_remove("AIRLOCK_CONFIG")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn airlock");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(payload)
-        .expect("write payload");
-    child.wait_with_output().expect("wait")
-}
-
-fn run_fixture(name: &str, cwd: &Path) -> Output {
-    run_hook(&fixture(name, cwd), cwd)
-}
-
-fn project() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::create_dir_all(dir.path().join("src")).expect("mkdir");
-    dir
-}
-
-fn install_twice(project: &Path) {
-    for _ in 0..2 {
-        let status = Command::new(env!("CARGO_BIN_EXE_airlock"))
-            .args(["hook", "install", AGENT, "--project"])
-            .arg(project)
-            .status()
-            .expect("run install");
-        assert!(status.success());
-    }
-}
-
-fn read_json(path: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(path).expect("read")).expect("json")
-}
-
-/// Unreadable payloads shared by every agent.
-fn garbage_payloads() -> Vec<Vec<u8>> {
-    vec![
-        Vec::new(),
-        b"\xff\xfe not utf-8".to_vec(),
-        b"[\"Bash\"]".to_vec(),
-    ]
-}
+use common::*;
 
 /// Kiro's only channel: exit code 0 lets the tool run; 2 blocks with stderr.
 fn kiro_blocks(output: &Output) -> Option<String> {
@@ -98,14 +36,19 @@ fn allowed_calls_exit_zero_silently() {
         "read.json",
         "mcp-read.json",
     ] {
-        assert_eq!(kiro_blocks(&run_fixture(name, dir.path())), None, "{name}");
+        assert_eq!(
+            kiro_blocks(&run_fixture(AGENT, name, dir.path())),
+            None,
+            "{name}"
+        );
     }
 }
 
 #[test]
 fn a_destructive_command_is_blocked() {
     let dir = project();
-    let message = kiro_blocks(&run_fixture("bash-destructive.json", dir.path())).expect("block");
+    let message =
+        kiro_blocks(&run_fixture(AGENT, "bash-destructive.json", dir.path())).expect("block");
     assert!(message.contains("airlock denied this"), "{message}");
 }
 
@@ -118,7 +61,7 @@ fn escalations_block_and_say_how_to_get_approval() {
         "mcp-delete.json",
         "aws.json",
     ] {
-        let message = kiro_blocks(&run_fixture(name, dir.path())).expect(name);
+        let message = kiro_blocks(&run_fixture(AGENT, name, dir.path())).expect(name);
         assert!(
             message.contains("until a person approves it"),
             "{name}: {message}"
@@ -135,11 +78,11 @@ fn malformed_payloads_block_with_exit_code_two() {
         "malformed-no-input.json",
     ]
     .iter()
-    .map(|name| fixture(name, dir.path()))
+    .map(|name| fixture(AGENT, name, dir.path()))
     .collect();
     payloads.extend(garbage_payloads());
     for payload in payloads {
-        let message = kiro_blocks(&run_hook(&payload, dir.path()))
+        let message = kiro_blocks(&run_hook(AGENT, &payload, dir.path()))
             .unwrap_or_else(|| panic!("{:?} was not blocked", String::from_utf8_lossy(&payload)));
         assert!(
             message.contains("airlock blocked this tool call"),
@@ -158,7 +101,7 @@ fn install_adds_the_hook_once_to_an_existing_agent() {
         r#"{"name": "default", "tools": ["*"], "allowedTools": ["fs_read"], "hooks": {"agentSpawn": [{"command": "git status"}]}}"#,
     )
     .expect("write");
-    install_twice(dir.path());
+    install_twice(AGENT, dir.path());
     let v = read_json(&agent);
     assert_eq!(v["name"], "default");
     assert_eq!(v["tools"], serde_json::json!(["*"]));

@@ -63,16 +63,35 @@ pub struct Engine {
 impl Engine {
     /// Builds the pipeline a configuration describes: its classifier settings
     /// and its policies (strictly validated).
+    ///
+    /// The classifiers are built on a second thread while the policies load:
+    /// a hook pays this start-up on every tool call, and most of it is Cedar
+    /// reading policies.
     pub fn new(config: LoadedConfig) -> Result<Self, EngineError> {
         let sources = config.policy_sources();
-        let policy = match validation_cache_dir() {
-            Some(dir) if !sources.dirs.is_empty() => PolicyEngine::load_cached(&sources, &dir)?,
-            _ => PolicyEngine::load(&sources)?,
-        };
+        let (policy, (shell, plans)) = std::thread::scope(|scope| {
+            let classifiers = scope.spawn(|| {
+                (
+                    ShellClassifier::new(config.config.shell.clone()),
+                    PlanClassifier::new(config.config.terraform.clone()),
+                )
+            });
+            let policy = match validation_cache_dir() {
+                Some(dir) if !sources.dirs.is_empty() => PolicyEngine::load_cached(&sources, &dir),
+                _ => PolicyEngine::load(&sources),
+            };
+            let classifiers = classifiers.join().unwrap_or_else(|_| {
+                (
+                    ShellClassifier::new(config.config.shell.clone()),
+                    PlanClassifier::new(config.config.terraform.clone()),
+                )
+            });
+            (policy, classifiers)
+        });
         Ok(Engine {
-            shell: ShellClassifier::new(config.config.shell.clone()),
-            plans: PlanClassifier::new(config.config.terraform.clone()),
-            policy,
+            shell,
+            plans,
+            policy: policy?,
             config,
         })
     }

@@ -10,8 +10,10 @@ use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 
 use crate::{
-    install_into_settings, optional_str, require_str, Dialect, HookAction, HookCall, HookError,
-    HookResponse, HookVerdict, InstallError, InstallOutcome, Scope, MAX_PAYLOAD_BYTES,
+    block_on_stderr, call_with_context, entry_runs_airlock_hook, install_into_settings, mcp_call,
+    optional_str, parse_object, pre_tool_use_decision, require_object, require_str, Dialect,
+    HookAction, HookCall, HookError, HookResponse, HookVerdict, InstallError, InstallOutcome,
+    Scope,
 };
 
 /// Built-in Claude Code tools that change nothing.
@@ -42,33 +44,11 @@ impl Dialect for Claude {
     }
 
     fn parse(&self, payload: &[u8]) -> Result<HookCall, HookError> {
-        if payload.len() > MAX_PAYLOAD_BYTES {
-            return Err(HookError::TooLarge);
-        }
-        let value: Value = serde_json::from_slice(payload)?;
-        if !value.is_object() {
-            return Err(HookError::Invalid {
-                field: "(root)",
-                problem: "is not a JSON object".to_string(),
-            });
-        }
+        let value = parse_object(payload)?;
         let tool_name = require_str(&value, "tool_name")?.to_string();
-        let input = value.get("tool_input").ok_or(HookError::Missing {
-            field: "tool_input",
-        })?;
-        if !input.is_object() {
-            return Err(HookError::Invalid {
-                field: "tool_input",
-                problem: "is not a JSON object".to_string(),
-            });
-        }
+        let input = require_object(&value, "tool_input")?;
         let action = tool_action(&tool_name, input)?;
-        Ok(HookCall {
-            tool_name,
-            action,
-            cwd: optional_str(&value, "cwd"),
-            session_id: optional_str(&value, "session_id"),
-        })
+        Ok(call_with_context(&value, tool_name, action))
     }
 
     fn render(&self, verdict: HookVerdict, reason: &str) -> HookResponse {
@@ -77,26 +57,11 @@ impl Dialect for Claude {
             HookVerdict::Escalate => "ask",
             HookVerdict::Deny => "deny",
         };
-        let body = json!({
-            "hookSpecificOutput": {
-                "hookEventName": "PreToolUse",
-                "permissionDecision": decision,
-                "permissionDecisionReason": reason,
-            }
-        });
-        HookResponse {
-            stdout: format!("{body}\n"),
-            stderr: String::new(),
-            exit_code: 0,
-        }
+        pre_tool_use_decision(decision, reason)
     }
 
     fn render_failure(&self, reason: &str) -> HookResponse {
-        HookResponse {
-            stdout: String::new(),
-            stderr: format!("airlock blocked this tool call: {reason}\n"),
-            exit_code: 2,
-        }
+        block_on_stderr(&format!("airlock blocked this tool call: {reason}"))
     }
 
     fn settings_file(&self, scope: Scope, project_dir: &Path, home_dir: &Path) -> PathBuf {
@@ -112,15 +77,7 @@ impl Dialect for Claude {
             "matcher": MATCHER,
             "hooks": [{"type": "command", "command": command, "timeout": 30}],
         });
-        let is_ours = |existing: &Value| {
-            existing["hooks"].as_array().is_some_and(|hooks| {
-                hooks.iter().any(|h| {
-                    h["command"]
-                        .as_str()
-                        .is_some_and(|c| c.contains("airlock") && c.contains("hook claude"))
-                })
-            })
-        };
+        let is_ours = |existing: &Value| entry_runs_airlock_hook(existing, "claude");
         install_into_settings(settings, &["hooks", "PreToolUse"], entry, is_ours, &[])
     }
 }
@@ -151,21 +108,7 @@ fn tool_action(tool_name: &str, input: &Value) -> Result<HookAction, HookError> 
 
 /// `mcp__<server>__<tool>` with its arguments.
 fn mcp_action(name: &str, input: &Value) -> Result<HookAction, HookError> {
-    let split = name
-        .strip_prefix("mcp__")
-        .and_then(|rest| rest.split_once("__"))
-        .filter(|(server, tool)| !server.is_empty() && !tool.is_empty());
-    match split {
-        Some((server, tool)) => Ok(HookAction::Judge(ToolInput::McpCall {
-            server: server.to_string(),
-            tool: tool.to_string(),
-            arguments: input.clone(),
-        })),
-        None => Err(HookError::Invalid {
-            field: "tool_name",
-            problem: format!("`{name}` is not of the form mcp__<server>__<tool>"),
-        }),
-    }
+    mcp_call(name, input, "mcp__", "__")
 }
 
 #[cfg(test)]

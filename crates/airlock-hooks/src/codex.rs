@@ -13,9 +13,11 @@ use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 
 use crate::{
-    blocked_until_approved, check_event, install_into_settings, non_empty_reason, optional_str,
-    parse_object, require_str, shell_quote, Dialect, HookAction, HookCall, HookError, HookResponse,
-    HookVerdict, InstallError, InstallOutcome, Scope,
+    block_on_stderr, blocked_until_approved, call_with_context, check_event,
+    entry_runs_airlock_hook, failure_message, install_into_settings, mcp_call, non_empty_reason,
+    parse_object, pre_tool_use_decision, require_object, require_str, shell_quote, silent_allow,
+    Dialect, HookAction, HookCall, HookError, HookResponse, HookVerdict, InstallError,
+    InstallOutcome, Scope,
 };
 
 /// Codex tools that change nothing.
@@ -43,15 +45,7 @@ impl Dialect for Codex {
         let value = parse_object(payload)?;
         check_event(&value, "hook_event_name", &["PreToolUse"])?;
         let tool_name = require_str(&value, "tool_name")?.to_string();
-        let input = value.get("tool_input").ok_or(HookError::Missing {
-            field: "tool_input",
-        })?;
-        if !input.is_object() {
-            return Err(HookError::Invalid {
-                field: "tool_input",
-                problem: "is not a JSON object".to_string(),
-            });
-        }
+        let input = require_object(&value, "tool_input")?;
         let action = match tool_name.as_str() {
             "Bash" => HookAction::Judge(ToolInput::Shell {
                 command: command_line(input)?,
@@ -64,35 +58,19 @@ impl Dialect for Codex {
             name if READ_ONLY_TOOLS.contains(&name) => HookAction::ReadOnly,
             _ => HookAction::Unrecognised,
         };
-        Ok(HookCall {
-            tool_name,
-            action,
-            cwd: optional_str(&value, "cwd"),
-            session_id: optional_str(&value, "session_id"),
-        })
+        Ok(call_with_context(&value, tool_name, action))
     }
 
     fn render(&self, verdict: HookVerdict, reason: &str) -> HookResponse {
         match verdict {
-            HookVerdict::Allow => HookResponse {
-                stdout: String::new(),
-                stderr: String::new(),
-                exit_code: 0,
-            },
+            HookVerdict::Allow => silent_allow(),
             HookVerdict::Deny => deny(non_empty_reason(reason, "airlock denied this tool call")),
             HookVerdict::Escalate => deny(&blocked_until_approved(reason)),
         }
     }
 
     fn render_failure(&self, reason: &str) -> HookResponse {
-        HookResponse {
-            stdout: String::new(),
-            stderr: format!(
-                "airlock blocked this tool call: {}\n",
-                non_empty_reason(reason, "internal error")
-            ),
-            exit_code: 2,
-        }
+        block_on_stderr(&failure_message(reason))
     }
 
     fn settings_file(&self, scope: Scope, project_dir: &Path, home_dir: &Path) -> PathBuf {
@@ -107,34 +85,13 @@ impl Dialect for Codex {
             "matcher": MATCHER,
             "hooks": [{"type": "command", "command": command, "timeout": 30}],
         });
-        let is_ours = |existing: &Value| {
-            existing["hooks"].as_array().is_some_and(|hooks| {
-                hooks
-                    .iter()
-                    .any(|h| h["command"].as_str().is_some_and(is_airlock_command))
-            })
-        };
+        let is_ours = |existing: &Value| entry_runs_airlock_hook(existing, "codex");
         install_into_settings(settings, &["hooks", "PreToolUse"], entry, is_ours, &[])
     }
 }
 
-fn is_airlock_command(command: &str) -> bool {
-    command.contains("airlock") && command.contains("hook codex")
-}
-
 fn deny(reason: &str) -> HookResponse {
-    let body = json!({
-        "hookSpecificOutput": {
-            "hookEventName": "PreToolUse",
-            "permissionDecision": "deny",
-            "permissionDecisionReason": reason,
-        }
-    });
-    HookResponse {
-        stdout: format!("{body}\n"),
-        stderr: String::new(),
-        exit_code: 0,
-    }
+    pre_tool_use_decision("deny", reason)
 }
 
 /// The shell command of a `Bash` call: a string, or an argument vector
@@ -290,21 +247,7 @@ fn relative_to(path: &str, cwd: Option<&str>) -> String {
 
 /// `mcp__<server>__<tool>` with its arguments.
 fn mcp_action(name: &str, input: &Value) -> Result<HookAction, HookError> {
-    match name
-        .strip_prefix("mcp__")
-        .and_then(|rest| rest.split_once("__"))
-        .filter(|(server, tool)| !server.is_empty() && !tool.is_empty())
-    {
-        Some((server, tool)) => Ok(HookAction::Judge(ToolInput::McpCall {
-            server: server.to_string(),
-            tool: tool.to_string(),
-            arguments: input.clone(),
-        })),
-        None => Err(HookError::Invalid {
-            field: "tool_name",
-            problem: format!("`{name}` is not of the form mcp__<server>__<tool>"),
-        }),
-    }
+    mcp_call(name, input, "mcp__", "__")
 }
 
 #[cfg(test)]

@@ -16,9 +16,10 @@ use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 
 use crate::{
-    blocked_until_approved, install_into_settings, non_empty_reason, optional_str, parse_object,
-    require_object_or_encoded, require_str, Dialect, HookAction, HookCall, HookError, HookResponse,
-    HookVerdict, InstallError, InstallOutcome, Scope,
+    blocked_until_approved, failure_message, install_into_settings, json_on_stdout, mcp_call,
+    non_empty_reason, optional_str, parse_object, require_object_or_encoded, require_str,
+    runs_airlock_hook, Dialect, HookAction, HookCall, HookError, HookResponse, HookVerdict,
+    InstallError, InstallOutcome, Scope,
 };
 
 /// Copilot tools that change nothing. `web_fetch` is not among them: the URL
@@ -95,10 +96,7 @@ impl Dialect for Copilot {
     }
 
     fn render_failure(&self, reason: &str) -> HookResponse {
-        let message = format!(
-            "airlock blocked this tool call: {}",
-            non_empty_reason(reason, "internal error")
-        );
+        let message = failure_message(reason);
         let mut response = decision("deny", &message);
         response.stderr = format!("{message}\n");
         response
@@ -116,7 +114,7 @@ impl Dialect for Copilot {
         let is_ours = |existing: &Value| {
             existing["bash"]
                 .as_str()
-                .is_some_and(|c| c.contains("airlock") && c.contains("hook copilot"))
+                .is_some_and(|command| runs_airlock_hook(command, "copilot"))
         };
         install_into_settings(
             settings,
@@ -129,12 +127,7 @@ impl Dialect for Copilot {
 }
 
 fn decision(permission: &str, reason: &str) -> HookResponse {
-    let body = json!({"permissionDecision": permission, "permissionDecisionReason": reason});
-    HookResponse {
-        stdout: format!("{body}\n"),
-        stderr: String::new(),
-        exit_code: 0,
-    }
+    json_on_stdout(&json!({"permissionDecision": permission, "permissionDecisionReason": reason}))
 }
 
 fn tool_action(tool_name: &str, arguments: &Value) -> Result<HookAction, HookError> {
@@ -171,21 +164,7 @@ fn file_path(arguments: &Value) -> Result<String, HookError> {
 
 /// `mcp__<server>__<tool>` with its arguments.
 fn mcp_action(name: &str, arguments: &Value) -> Result<HookAction, HookError> {
-    match name
-        .strip_prefix("mcp__")
-        .and_then(|rest| rest.split_once("__"))
-        .filter(|(server, tool)| !server.is_empty() && !tool.is_empty())
-    {
-        Some((server, tool)) => Ok(HookAction::Judge(ToolInput::McpCall {
-            server: server.to_string(),
-            tool: tool.to_string(),
-            arguments: arguments.clone(),
-        })),
-        None => Err(HookError::Invalid {
-            field: "tool_name",
-            problem: format!("`{name}` is not of the form mcp__<server>__<tool>"),
-        }),
-    }
+    mcp_call(name, arguments, "mcp__", "__")
 }
 
 #[cfg(test)]

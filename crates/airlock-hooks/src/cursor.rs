@@ -15,9 +15,9 @@ use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 
 use crate::{
-    install_into_settings, non_empty_reason, optional_str, parse_object, require_object_or_encoded,
-    require_str, Dialect, HookAction, HookCall, HookError, HookResponse, HookVerdict, InstallError,
-    InstallOutcome, Scope,
+    failure_message, install_into_settings, non_empty_reason, optional_str, parse_object,
+    require_object_or_encoded, require_str, runs_airlock_hook, Dialect, HookAction, HookCall,
+    HookError, HookResponse, HookVerdict, InstallError, InstallOutcome, Scope,
 };
 
 const SHELL_EVENT: &str = "beforeShellExecution";
@@ -87,10 +87,7 @@ impl Dialect for Cursor {
     }
 
     fn render_failure(&self, reason: &str) -> HookResponse {
-        let message = format!(
-            "airlock blocked this tool call: {}",
-            non_empty_reason(reason, "internal error")
-        );
+        let message = failure_message(reason);
         HookResponse {
             stdout: permission_body("deny", &message),
             stderr: format!("{message}\n"),
@@ -109,7 +106,7 @@ impl Dialect for Cursor {
         let is_ours = |existing: &Value| {
             existing["command"]
                 .as_str()
-                .is_some_and(|c| c.contains("airlock") && c.contains("hook cursor"))
+                .is_some_and(|command| runs_airlock_hook(command, "cursor"))
         };
         let mut outcome = InstallOutcome::AlreadyPresent;
         for event in [SHELL_EVENT, MCP_EVENT] {

@@ -15,9 +15,10 @@ use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 
 use crate::{
-    check_event, install_into_settings, non_empty_reason, optional_str, parse_object, require_str,
-    shell_quote, Dialect, HookAction, HookCall, HookError, HookResponse, HookVerdict, InstallError,
-    InstallOutcome, Scope,
+    block_on_stderr, call_with_context, check_event, entry_runs_airlock_hook, failure_message,
+    install_into_settings, json_on_stdout, non_empty_reason, optional_str, parse_object,
+    require_object, require_str, shell_quote, Dialect, HookAction, HookCall, HookError,
+    HookResponse, HookVerdict, InstallError, InstallOutcome, Scope,
 };
 
 /// Built-in Gemini CLI tools that change nothing. `web_fetch` is not among
@@ -48,15 +49,7 @@ impl Dialect for Gemini {
         let value = parse_object(payload)?;
         check_event(&value, "hook_event_name", &["BeforeTool"])?;
         let tool_name = require_str(&value, "tool_name")?.to_string();
-        let input = value.get("tool_input").ok_or(HookError::Missing {
-            field: "tool_input",
-        })?;
-        if !input.is_object() {
-            return Err(HookError::Invalid {
-                field: "tool_input",
-                problem: "is not a JSON object".to_string(),
-            });
-        }
+        let input = require_object(&value, "tool_input")?;
         let action = match tool_name.as_str() {
             "run_shell_command" => HookAction::Judge(ToolInput::Shell {
                 command: shell_command(input)?,
@@ -73,12 +66,7 @@ impl Dialect for Gemini {
             name if READ_ONLY_TOOLS.contains(&name) => HookAction::ReadOnly,
             _ => HookAction::Unrecognised,
         };
-        Ok(HookCall {
-            tool_name,
-            action,
-            cwd: optional_str(&value, "cwd"),
-            session_id: optional_str(&value, "session_id"),
-        })
+        Ok(call_with_context(&value, tool_name, action))
     }
 
     fn render(&self, verdict: HookVerdict, reason: &str) -> HookResponse {
@@ -87,23 +75,11 @@ impl Dialect for Gemini {
             HookVerdict::Escalate => ("ask", "airlock: this action needs approval"),
             HookVerdict::Deny => ("deny", "airlock denied this tool call"),
         };
-        let body = json!({"decision": decision, "reason": non_empty_reason(reason, fallback)});
-        HookResponse {
-            stdout: format!("{body}\n"),
-            stderr: String::new(),
-            exit_code: 0,
-        }
+        json_on_stdout(&json!({"decision": decision, "reason": non_empty_reason(reason, fallback)}))
     }
 
     fn render_failure(&self, reason: &str) -> HookResponse {
-        HookResponse {
-            stdout: String::new(),
-            stderr: format!(
-                "airlock blocked this tool call: {}\n",
-                non_empty_reason(reason, "internal error")
-            ),
-            exit_code: 2,
-        }
+        block_on_stderr(&failure_message(reason))
     }
 
     fn settings_file(&self, scope: Scope, project_dir: &Path, home_dir: &Path) -> PathBuf {
@@ -118,15 +94,7 @@ impl Dialect for Gemini {
             "matcher": MATCHER,
             "hooks": [{"type": "command", "name": "airlock", "command": command, "timeout": 5000}],
         });
-        let is_ours = |existing: &Value| {
-            existing["hooks"].as_array().is_some_and(|hooks| {
-                hooks.iter().any(|h| {
-                    h["command"]
-                        .as_str()
-                        .is_some_and(|c| c.contains("airlock") && c.contains("hook gemini"))
-                })
-            })
-        };
+        let is_ours = |existing: &Value| entry_runs_airlock_hook(existing, "gemini");
         install_into_settings(settings, &["hooks", "BeforeTool"], entry, is_ours, &[])
     }
 }

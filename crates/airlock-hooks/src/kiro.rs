@@ -16,9 +16,10 @@ use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 
 use crate::{
-    blocked_until_approved, check_event, install_into_settings, non_empty_reason, optional_str,
-    parse_object, require_str, Dialect, HookAction, HookCall, HookError, HookResponse, HookVerdict,
-    InstallError, InstallOutcome, Scope,
+    block_on_stderr, blocked_until_approved, call_with_context, check_event, failure_message,
+    install_into_settings, mcp_call, non_empty_reason, optional_str, parse_object, require_object,
+    require_str, runs_airlock_hook, silent_allow, Dialect, HookAction, HookCall, HookError,
+    HookResponse, HookVerdict, InstallError, InstallOutcome, Scope,
 };
 
 /// Kiro tools that change nothing. `web_fetch` is not among them: the URL it
@@ -49,15 +50,7 @@ impl Dialect for Kiro {
         let value = parse_object(payload)?;
         check_event(&value, "hook_event_name", &["preToolUse", "PreToolUse"])?;
         let tool_name = require_str(&value, "tool_name")?.to_string();
-        let input = value.get("tool_input").ok_or(HookError::Missing {
-            field: "tool_input",
-        })?;
-        if !input.is_object() {
-            return Err(HookError::Invalid {
-                field: "tool_input",
-                problem: "is not a JSON object".to_string(),
-            });
-        }
+        let input = require_object(&value, "tool_input")?;
         let action = match tool_name.as_str() {
             "execute_bash" | "shell" => HookAction::Judge(ToolInput::Shell {
                 command: require_str(input, "command")?.to_string(),
@@ -70,44 +63,22 @@ impl Dialect for Kiro {
             name if READ_ONLY_TOOLS.contains(&name) => HookAction::ReadOnly,
             _ => HookAction::Unrecognised,
         };
-        Ok(HookCall {
-            tool_name,
-            action,
-            cwd: optional_str(&value, "cwd"),
-            session_id: optional_str(&value, "session_id"),
-        })
+        Ok(call_with_context(&value, tool_name, action))
     }
 
     fn render(&self, verdict: HookVerdict, reason: &str) -> HookResponse {
         let message = match verdict {
-            HookVerdict::Allow => {
-                return HookResponse {
-                    stdout: String::new(),
-                    stderr: String::new(),
-                    exit_code: 0,
-                }
-            }
+            HookVerdict::Allow => return silent_allow(),
             HookVerdict::Deny => {
                 non_empty_reason(reason, "airlock denied this tool call").to_string()
             }
             HookVerdict::Escalate => blocked_until_approved(reason),
         };
-        HookResponse {
-            stdout: String::new(),
-            stderr: format!("{message}\n"),
-            exit_code: 2,
-        }
+        block_on_stderr(&message)
     }
 
     fn render_failure(&self, reason: &str) -> HookResponse {
-        HookResponse {
-            stdout: String::new(),
-            stderr: format!(
-                "airlock blocked this tool call: {}\n",
-                non_empty_reason(reason, "internal error")
-            ),
-            exit_code: 2,
-        }
+        block_on_stderr(&failure_message(reason))
     }
 
     /// Kiro has no machine-local agent files: `Local` is the project's.
@@ -141,7 +112,7 @@ impl Dialect for Kiro {
         let is_ours = |existing: &Value| {
             existing["command"]
                 .as_str()
-                .is_some_and(|c| c.contains("airlock") && c.contains("hook kiro"))
+                .is_some_and(|command| runs_airlock_hook(command, "kiro"))
         };
         install_into_settings(settings, &["hooks", "preToolUse"], entry, is_ours, &[])
     }
@@ -149,21 +120,7 @@ impl Dialect for Kiro {
 
 /// `@<server>/<tool>` with its arguments.
 fn mcp_action(name: &str, input: &Value) -> Result<HookAction, HookError> {
-    match name
-        .strip_prefix('@')
-        .and_then(|rest| rest.split_once('/'))
-        .filter(|(server, tool)| !server.is_empty() && !tool.is_empty())
-    {
-        Some((server, tool)) => Ok(HookAction::Judge(ToolInput::McpCall {
-            server: server.to_string(),
-            tool: tool.to_string(),
-            arguments: input.clone(),
-        })),
-        None => Err(HookError::Invalid {
-            field: "tool_name",
-            problem: format!("`{name}` is not of the form @<server>/<tool>"),
-        }),
-    }
+    mcp_call(name, input, "@", "/")
 }
 
 #[cfg(test)]

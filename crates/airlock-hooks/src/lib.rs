@@ -232,6 +232,122 @@ fn non_empty_reason<'a>(reason: &'a str, fallback: &'a str) -> &'a str {
     }
 }
 
+/// A field that must hold a JSON object (`null` counts as present but not an
+/// object).
+fn require_object<'a>(
+    value: &'a serde_json::Value,
+    field: &'static str,
+) -> Result<&'a serde_json::Value, HookError> {
+    let object = value.get(field).ok_or(HookError::Missing { field })?;
+    if !object.is_object() {
+        return Err(HookError::Invalid {
+            field,
+            problem: "is not a JSON object".to_string(),
+        });
+    }
+    Ok(object)
+}
+
+/// The call described by a payload that carries `cwd` and `session_id` at
+/// its top level.
+fn call_with_context(value: &serde_json::Value, tool_name: String, action: HookAction) -> HookCall {
+    HookCall {
+        tool_name,
+        action,
+        cwd: optional_str(value, "cwd"),
+        session_id: optional_str(value, "session_id"),
+    }
+}
+
+/// `<prefix><server><separator><tool>` as an MCP call with its arguments;
+/// an empty server or tool is refused.
+fn mcp_call(
+    name: &str,
+    arguments: &serde_json::Value,
+    prefix: &str,
+    separator: &str,
+) -> Result<HookAction, HookError> {
+    match name
+        .strip_prefix(prefix)
+        .and_then(|rest| rest.split_once(separator))
+        .filter(|(server, tool)| !server.is_empty() && !tool.is_empty())
+    {
+        Some((server, tool)) => Ok(HookAction::Judge(ToolInput::McpCall {
+            server: server.to_string(),
+            tool: tool.to_string(),
+            arguments: arguments.clone(),
+        })),
+        None => Err(HookError::Invalid {
+            field: "tool_name",
+            problem: format!("`{name}` is not of the form {prefix}<server>{separator}<tool>"),
+        }),
+    }
+}
+
+/// Whether `command` runs `airlock hook <agent>`.
+fn runs_airlock_hook(command: &str, agent: &str) -> bool {
+    command.contains("airlock") && command.contains(&format!("hook {agent}"))
+}
+
+/// Whether a settings entry of the form `{"hooks": [{"command": ...}]}`
+/// already runs `airlock hook <agent>`.
+fn entry_runs_airlock_hook(existing: &serde_json::Value, agent: &str) -> bool {
+    existing["hooks"].as_array().is_some_and(|hooks| {
+        hooks.iter().any(|hook| {
+            hook["command"]
+                .as_str()
+                .is_some_and(|command| runs_airlock_hook(command, agent))
+        })
+    })
+}
+
+/// The Claude Code style answer: `hookSpecificOutput.permissionDecision`
+/// with its reason, as JSON on stdout and exit code 0.
+fn pre_tool_use_decision(decision: &str, reason: &str) -> HookResponse {
+    json_on_stdout(&serde_json::json!({
+        "hookSpecificOutput": {
+            "hookEventName": "PreToolUse",
+            "permissionDecision": decision,
+            "permissionDecisionReason": reason,
+        }
+    }))
+}
+
+/// `body` as one line of JSON on stdout, exit code 0.
+fn json_on_stdout(body: &serde_json::Value) -> HookResponse {
+    HookResponse {
+        stdout: format!("{body}\n"),
+        stderr: String::new(),
+        exit_code: 0,
+    }
+}
+
+/// Nothing printed, exit code 0: the tool runs.
+fn silent_allow() -> HookResponse {
+    HookResponse {
+        stdout: String::new(),
+        stderr: String::new(),
+        exit_code: 0,
+    }
+}
+
+/// `message` on stderr with exit code 2, which blocks the call.
+fn block_on_stderr(message: &str) -> HookResponse {
+    HookResponse {
+        stdout: String::new(),
+        stderr: format!("{message}\n"),
+        exit_code: 2,
+    }
+}
+
+/// The message of a refusal when airlock could not decide.
+fn failure_message(reason: &str) -> String {
+    format!(
+        "airlock blocked this tool call: {}",
+        non_empty_reason(reason, "internal error")
+    )
+}
+
 #[cfg(test)]
 mod shared_tests {
     use super::*;

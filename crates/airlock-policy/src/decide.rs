@@ -9,11 +9,21 @@ use airlock_model::{
     Reversibility, Risk, Sensitivity, Target, ToolKind, Verdict,
 };
 use cedar_policy::{
-    Context, Decision as CedarDecision, Entities, Entity, EntityId, EntityUid, Request,
+    Context, Decision as CedarDecision, Entities, Entity, EntityId, EntityUid, PolicySet, Request,
     RestrictedExpression,
 };
 
 use crate::engine::{PolicyEngine, Principal};
+
+/// Which policies an effect is evaluated against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PolicySlicing {
+    /// Only the policies that can apply to the effect's kind.
+    PerKind,
+    /// Every policy (the reference behaviour).
+    #[cfg_attr(not(test), allow(dead_code))]
+    FullSet,
+}
 
 /// Why an effect got its verdict.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,6 +90,28 @@ impl PolicyEngine {
         tool: ToolKind,
         classification: &Classification,
     ) -> Decision {
+        self.decide_with(principal, tool, classification, PolicySlicing::PerKind)
+    }
+
+    /// [`PolicyEngine::decide`] evaluating every policy for every effect:
+    /// the reference the per-kind slicing is proven equal to.
+    #[cfg(test)]
+    pub(crate) fn decide_full_set(
+        &self,
+        principal: &Principal,
+        tool: ToolKind,
+        classification: &Classification,
+    ) -> Decision {
+        self.decide_with(principal, tool, classification, PolicySlicing::FullSet)
+    }
+
+    fn decide_with(
+        &self,
+        principal: &Principal,
+        tool: ToolKind,
+        classification: &Classification,
+        slicing: PolicySlicing,
+    ) -> Decision {
         if classification.effects.is_empty() {
             return Decision {
                 verdict: Verdict::Allow,
@@ -92,7 +124,9 @@ impl PolicyEngine {
             };
         }
         let action = self.names.action(tool);
-        let principal_entity = self.principal_entity(principal);
+        let principal_entity = self
+            .principal_cache
+            .get_or_build(principal, || self.principal_entity(principal));
         // Effects that put the same question to Cedar (a long line of
         // `grep … | sort` reads the same target many times) are judged once.
         let mut asked: HashMap<CedarQuestion<'_>, usize> = HashMap::new();
@@ -106,7 +140,16 @@ impl PolicyEngine {
             }
             asked.insert(question, judgments.len());
             judgments.push(match &principal_entity {
-                Ok(principal_entity) => self.judge(principal_entity, action, effect),
+                Ok(principal_entity) => {
+                    let policy_set = match slicing {
+                        PolicySlicing::PerKind => self
+                            .kind_sets
+                            .get(effect.kind, &self.policy_set, &self.policies, &self.kind_masks)
+                            .unwrap_or(&self.policy_set),
+                        PolicySlicing::FullSet => &self.policy_set,
+                    };
+                    self.judge(principal_entity, action, effect, policy_set)
+                }
                 Err(message) => Judgment::error(
                     format!("policy evaluation error: could not build the principal: {message}"),
                     Vec::new(),
@@ -169,7 +212,13 @@ impl PolicyEngine {
         }
     }
 
-    fn judge(&self, principal: &Entity, action: &EntityUid, effect: &Effect) -> Judgment {
+    fn judge(
+        &self,
+        principal: &Entity,
+        action: &EntityUid,
+        effect: &Effect,
+        policy_set: &PolicySet,
+    ) -> Judgment {
         let (request, entities) = match self.request(principal, action, effect) {
             Ok(parts) => parts,
             Err(message) => {
@@ -181,7 +230,7 @@ impl PolicyEngine {
         };
         let response = self
             .authorizer
-            .is_authorized(&request, &self.policy_set, &entities);
+            .is_authorized(&request, policy_set, &entities);
         let diagnostics = response.diagnostics();
         let errors: Vec<String> = diagnostics.errors().map(|e| e.to_string()).collect();
         if !errors.is_empty() {

@@ -5,14 +5,18 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::Mutex;
 
 use airlock_model::ToolKind;
-use cedar_policy::{Authorizer, EntityId, EntityTypeName, EntityUid, PolicySet, Validator};
+use cedar_policy::{
+    Authorizer, Entity, EntityId, EntityTypeName, EntityUid, PolicyId, PolicySet, Validator,
+};
 
 use crate::annotations::{PolicyInfo, PolicyOrigin};
 use crate::error::PolicyError;
 use crate::load::{self, LoadedPolicy, SourceFile};
 use crate::pack::{DEFAULT_PACK, DEFAULT_PACK_DIR, SCHEMA_TEXT};
+use crate::slice::{self, KindMask, KindSets, ALL_KINDS, DEFAULT_PACK_KINDS};
 
 /// Who is asking: the registered agent, its roles (which become
 /// `Airlock::Role` parents of the `Airlock::Agent` entity), the person it acts
@@ -134,6 +138,47 @@ pub struct PolicyEngine {
     pub(crate) version: String,
     pub(crate) names: CedarNames,
     pub(crate) authorizer: Authorizer,
+    /// The effect kinds each policy (by index) can apply to.
+    pub(crate) kind_masks: Vec<KindMask>,
+    /// The policies that can apply to each effect kind, built on first use.
+    pub(crate) kind_sets: KindSets,
+    /// The last principal decided for and its Cedar entity.
+    pub(crate) principal_cache: PrincipalCache,
+}
+
+/// The most recent principal and its built `Airlock::Agent` entity: hook
+/// processes and servers mostly decide for one principal over and over.
+#[derive(Debug, Default)]
+pub(crate) struct PrincipalCache {
+    last: Mutex<Option<(Principal, Entity)>>,
+}
+
+impl PrincipalCache {
+    /// The cached entity of `principal`, or `build`'s, remembered.
+    pub(crate) fn get_or_build(
+        &self,
+        principal: &Principal,
+        build: impl FnOnce() -> Result<Entity, String>,
+    ) -> Result<Entity, String> {
+        if let Ok(last) = self.last.try_lock() {
+            if let Some((cached, entity)) = last.as_ref() {
+                if cached == principal {
+                    return Ok(entity.clone());
+                }
+            }
+        }
+        let entity = build()?;
+        if let Ok(mut last) = self.last.try_lock() {
+            *last = Some((principal.clone(), entity.clone()));
+        }
+        Ok(entity)
+    }
+}
+
+impl Clone for PrincipalCache {
+    fn clone(&self) -> Self {
+        PrincipalCache::default()
+    }
 }
 
 /// Whether and how project policies are validated at load.
@@ -230,7 +275,24 @@ impl PolicyEngine {
             .enumerate()
             .map(|(index, info)| (info.id.clone(), index))
             .collect();
+        let kind_masks = policies
+            .iter()
+            .map(|info| {
+                let built_in = (info.origin == PolicyOrigin::DefaultPack)
+                    .then(|| DEFAULT_PACK_KINDS.iter().find(|(id, _)| *id == info.id))
+                    .flatten();
+                match built_in {
+                    Some((_, mask)) => *mask,
+                    None => policy_set
+                        .policy(&PolicyId::new(&info.id))
+                        .map_or(ALL_KINDS, slice::kinds_of),
+                }
+            })
+            .collect();
         Ok(PolicyEngine {
+            kind_masks,
+            kind_sets: KindSets::default(),
+            principal_cache: PrincipalCache::default(),
             policy_set,
             policies,
             by_id,

@@ -18,6 +18,7 @@ mod engine;
 mod error;
 mod load;
 mod pack;
+mod slice;
 
 pub use annotations::{
     PolicyEffect, PolicyInfo, PolicyOrigin, APPROVALS_ANNOTATION, APPROVER_ROLES_ANNOTATION,

@@ -239,6 +239,18 @@ struct Walk<'c> {
     fork_bombs: Vec<String>,
 }
 
+/// The letters of the single-letter options (`-c`, `-m`) among `options`.
+fn single_letter_options(options: &[&str]) -> Vec<char> {
+    options
+        .iter()
+        .filter_map(|o| {
+            o.strip_prefix('-')
+                .filter(|l| l.len() == 1)
+                .and_then(|l| l.chars().next())
+        })
+        .collect()
+}
+
 fn max_tier(a: Option<EnvTier>, b: Option<EnvTier>) -> Option<EnvTier> {
     match (a, b) {
         (Some(x), Some(y)) => Some(x.max(y)),
@@ -995,16 +1007,7 @@ impl<'c> Walk<'c> {
         }
         let target = Target::new(TargetKind::Program, path);
         if paths::is_trusted_script(path, self.cfg()) {
-            let reason = format!("runs {path}, a script the project trusts");
-            self.simple_effect(
-                ctx,
-                "shell.trusted-script",
-                EffectKind::Execute,
-                Risk::Low,
-                target,
-                reason,
-                span,
-            );
+            self.trusted_script(ctx, path, span);
             return None;
         }
         if KNOWN_PROJECT_WRAPPERS.contains(&base) && !path.trim_start_matches("./").contains('/') {
@@ -1419,21 +1422,27 @@ impl<'c> Walk<'c> {
         self.stdin_code(name, None, ctx, state, input, span);
     }
 
+    /// Running `path`, a script the project trusts: a low-risk execution.
+    fn trusted_script(&mut self, ctx: &Ctx, path: &str, span: Span) {
+        let target = Target::new(TargetKind::Program, path);
+        let reason = format!("runs {path}, a script the project trusts");
+        self.simple_effect(
+            ctx,
+            "shell.trusted-script",
+            EffectKind::Execute,
+            Risk::Low,
+            target,
+            reason,
+            span,
+        );
+    }
+
     fn script(&mut self, runner: &str, script: &Word, ctx: &Ctx, span: Span) {
-        let target = Target::new(TargetKind::Program, script.text.clone());
         if !script.dynamic && paths::is_trusted_script(&script.text, self.cfg()) {
-            let reason = format!("runs {}, a script the project trusts", script.text);
-            self.simple_effect(
-                ctx,
-                "shell.trusted-script",
-                EffectKind::Execute,
-                Risk::Low,
-                target,
-                reason,
-                span,
-            );
+            self.trusted_script(ctx, &script.text, span);
             return;
         }
+        let target = Target::new(TargetKind::Program, script.text.clone());
         let reason = format!(
             "{runner} runs the script {}, whose contents airlock has not seen",
             script.text
@@ -1558,25 +1567,9 @@ impl<'c> Walk<'c> {
         span: Span,
     ) {
         let language = interpreter.language;
-        let code_letters: Vec<char> = interpreter
-            .code_options
-            .iter()
-            .filter_map(|o| {
-                o.strip_prefix('-')
-                    .filter(|l| l.len() == 1)
-                    .and_then(|l| l.chars().next())
-            })
-            .collect();
+        let code_letters = single_letter_options(interpreter.code_options);
         let mut index = 1;
-        let value_letters: Vec<char> = interpreter
-            .value_options
-            .iter()
-            .filter_map(|o| {
-                o.strip_prefix('-')
-                    .filter(|l| l.len() == 1)
-                    .and_then(|l| l.chars().next())
-            })
-            .collect();
+        let value_letters = single_letter_options(interpreter.value_options);
         let mut code: Option<Word> = None;
         let mut module: Option<Word> = None;
         let mut module_at: Option<usize> = None;
@@ -2021,6 +2014,20 @@ impl<'c> Walk<'c> {
 
     // ----- rule tables -------------------------------------------------------
 
+    /// A low-risk execution of `name` that no rule describes.
+    fn unlisted_program(&mut self, ctx: &Ctx, name: &str, reason: String, span: Span) {
+        let target = Target::new(TargetKind::Program, name);
+        self.simple_effect(
+            ctx,
+            "shell.unlisted-program",
+            EffectKind::Execute,
+            Risk::Low,
+            target,
+            reason,
+            span,
+        );
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn dispatch(
         &mut self,
@@ -2034,17 +2041,8 @@ impl<'c> Walk<'c> {
     ) {
         let index = &self.classifier.index;
         let Some(known) = index.known_name(name) else {
-            let target = Target::new(TargetKind::Program, name);
             let reason = format!("runs {name}, a program no rule describes");
-            self.simple_effect(
-                ctx,
-                "shell.unlisted-program",
-                EffectKind::Execute,
-                Risk::Low,
-                target,
-                reason,
-                span,
-            );
+            self.unlisted_program(ctx, name, reason, span);
             return;
         };
         let unwrapped;
@@ -2076,17 +2074,8 @@ impl<'c> Walk<'c> {
             .find(|rule| rule.matches(&inv))
             .copied();
         let Some(rule) = rule else {
-            let target = Target::new(TargetKind::Program, name);
             let reason = format!("runs {name} in a way no rule describes");
-            self.simple_effect(
-                ctx,
-                "shell.unlisted-program",
-                EffectKind::Execute,
-                Risk::Low,
-                target,
-                reason,
-                span,
-            );
+            self.unlisted_program(ctx, name, reason, span);
             return;
         };
         let outcome = {

@@ -377,11 +377,13 @@ pub const BUILD_TOOLS: &[&str] = &[
     "timeout",
 ];
 
+/// `curl`, `wget` (in `secrets`) and `gh` (in `supply_chain`) have their
+/// grammars in the family that judges them.
 pub static GRAMMARS: &[Grammar] = &[
     Grammar {
         programs: &[
             "cargo", "npm", "pnpm", "yarn", "bun", "go", "gem", "poetry", "twine", "dotnet", "uv",
-            "pip", "pip3", "gh", "brew", "apt", "apt-get",
+            "pip", "pip3", "brew", "apt", "apt-get",
         ],
         global_value_options: &[
             "-n",
@@ -481,83 +483,6 @@ pub static GRAMMARS: &[Grammar] = &[
     Grammar {
         programs: &["sed"],
         value_options: &["-e", "-f", "--expression", "--file", "-l", "--line-length"],
-        ..Grammar::PLAIN
-    },
-    Grammar {
-        programs: &["curl"],
-        value_options: &[
-            "-o",
-            "--output",
-            "-d",
-            "--data",
-            "--data-binary",
-            "--data-raw",
-            "--data-urlencode",
-            "--data-ascii",
-            "-F",
-            "--form",
-            "-H",
-            "--header",
-            "-X",
-            "--request",
-            "-u",
-            "--user",
-            "-T",
-            "--upload-file",
-            "-A",
-            "--user-agent",
-            "-e",
-            "--referer",
-            "-b",
-            "--cookie",
-            "-c",
-            "--cookie-jar",
-            "-m",
-            "--max-time",
-            "--connect-timeout",
-            "-w",
-            "--write-out",
-            "--retry",
-            "-x",
-            "--proxy",
-            "--cacert",
-            "--cert",
-            "--key",
-            "-K",
-            "--config",
-            "-r",
-            "--range",
-            "-C",
-            "--json",
-            "--resolve",
-            "--url",
-        ],
-        ..Grammar::PLAIN
-    },
-    Grammar {
-        programs: &["wget"],
-        value_options: &[
-            "-O",
-            "--output-document",
-            "-o",
-            "--output-file",
-            "-P",
-            "--directory-prefix",
-            "--post-file",
-            "--body-file",
-            "--header",
-            "-U",
-            "--user-agent",
-            "-t",
-            "--tries",
-            "-T",
-            "--timeout",
-            "--post-data",
-            "-e",
-            "--execute",
-            "--method",
-            "--body-data",
-        ],
         ..Grammar::PLAIN
     },
     Grammar {
