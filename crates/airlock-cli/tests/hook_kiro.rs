@@ -6,7 +6,7 @@ const AGENT: &str = "kiro";
 
 mod common;
 
-use std::process::Output;
+use std::process::{Command, Output};
 
 use common::*;
 

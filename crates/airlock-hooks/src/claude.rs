@@ -5,15 +5,14 @@
 //! so failures answer with exit code 2.
 
 use airlock_model::ToolInput;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use std::path::{Path, PathBuf};
 
 use crate::{
-    block_on_stderr, call_with_context, entry_runs_airlock_hook, install_into_settings, mcp_call,
-    optional_str, parse_object, pre_tool_use_decision, require_object, require_str, Dialect,
-    HookAction, HookCall, HookError, HookResponse, HookVerdict, InstallError, InstallOutcome,
-    Scope,
+    block_on_stderr, call_with_context, install_hooks_entry, matcher_entry, mcp_call, optional_str,
+    parse_object, pre_tool_use_decision, require_object, require_str, Dialect, HookAction,
+    HookCall, HookError, HookResponse, HookVerdict, InstallError, InstallOutcome, Scope,
 };
 
 /// Built-in Claude Code tools that change nothing.
@@ -73,12 +72,12 @@ impl Dialect for Claude {
     }
 
     fn install(&self, settings: &Path, command: &str) -> Result<InstallOutcome, InstallError> {
-        let entry = json!({
-            "matcher": MATCHER,
-            "hooks": [{"type": "command", "command": command, "timeout": 30}],
-        });
-        let is_ours = |existing: &Value| entry_runs_airlock_hook(existing, "claude");
-        install_into_settings(settings, &["hooks", "PreToolUse"], entry, is_ours, &[])
+        install_hooks_entry(
+            settings,
+            "PreToolUse",
+            matcher_entry(MATCHER, command),
+            "claude",
+        )
     }
 }
 

@@ -8,16 +8,16 @@
 //! exits with code 2 and a non-empty stderr, which blocks.
 
 use airlock_model::ToolInput;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use std::path::{Path, PathBuf};
 
 use crate::{
-    block_on_stderr, blocked_until_approved, call_with_context, check_event,
-    entry_runs_airlock_hook, failure_message, install_into_settings, mcp_call, non_empty_reason,
-    parse_object, pre_tool_use_decision, require_object, require_str, shell_quote, silent_allow,
-    Dialect, HookAction, HookCall, HookError, HookResponse, HookVerdict, InstallError,
-    InstallOutcome, Scope,
+    block_on_stderr, blocked_until_approved, call_with_context, check_event, failure_message,
+    install_hooks_entry, matcher_entry, mcp_call, non_empty_reason, parse_object,
+    pre_tool_use_decision, require_object, require_str, shell_quote, silent_allow, Dialect,
+    HookAction, HookCall, HookError, HookResponse, HookVerdict, InstallError, InstallOutcome,
+    Scope,
 };
 
 /// Codex tools that change nothing.
@@ -81,12 +81,12 @@ impl Dialect for Codex {
     }
 
     fn install(&self, settings: &Path, command: &str) -> Result<InstallOutcome, InstallError> {
-        let entry = json!({
-            "matcher": MATCHER,
-            "hooks": [{"type": "command", "command": command, "timeout": 30}],
-        });
-        let is_ours = |existing: &Value| entry_runs_airlock_hook(existing, "codex");
-        install_into_settings(settings, &["hooks", "PreToolUse"], entry, is_ours, &[])
+        install_hooks_entry(
+            settings,
+            "PreToolUse",
+            matcher_entry(MATCHER, command),
+            "codex",
+        )
     }
 }
 
@@ -253,6 +253,7 @@ fn mcp_action(name: &str, input: &Value) -> Result<HookAction, HookError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn parse(payload: &str) -> Result<HookCall, HookError> {
         Codex.parse(payload.as_bytes())

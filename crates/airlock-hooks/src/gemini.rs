@@ -15,10 +15,10 @@ use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 
 use crate::{
-    block_on_stderr, call_with_context, check_event, entry_runs_airlock_hook, failure_message,
-    install_into_settings, json_on_stdout, non_empty_reason, optional_str, parse_object,
-    require_object, require_str, shell_quote, Dialect, HookAction, HookCall, HookError,
-    HookResponse, HookVerdict, InstallError, InstallOutcome, Scope,
+    block_on_stderr, call_with_context, check_event, failure_message, install_hooks_entry,
+    json_on_stdout, non_empty_reason, optional_str, parse_object, require_object, require_str,
+    shell_quote, Dialect, HookAction, HookCall, HookError, HookResponse, HookVerdict, InstallError,
+    InstallOutcome, Scope,
 };
 
 /// Built-in Gemini CLI tools that change nothing. `web_fetch` is not among
@@ -94,8 +94,7 @@ impl Dialect for Gemini {
             "matcher": MATCHER,
             "hooks": [{"type": "command", "name": "airlock", "command": command, "timeout": 5000}],
         });
-        let is_ours = |existing: &Value| entry_runs_airlock_hook(existing, "gemini");
-        install_into_settings(settings, &["hooks", "BeforeTool"], entry, is_ours, &[])
+        install_hooks_entry(settings, "BeforeTool", entry, "gemini")
     }
 }
 

@@ -284,6 +284,27 @@ fn mcp_call(
     }
 }
 
+/// The settings entry of Claude Code and Codex: `command` as a hook for the
+/// tools `matcher` selects, with a 30 second timeout.
+fn matcher_entry(matcher: &str, command: &str) -> serde_json::Value {
+    serde_json::json!({
+        "matcher": matcher,
+        "hooks": [{"type": "command", "command": command, "timeout": 30}],
+    })
+}
+
+/// Adds `entry` to `settings` under `hooks.<event>` unless an entry there
+/// already runs `airlock hook <agent>`.
+fn install_hooks_entry(
+    settings: &Path,
+    event: &str,
+    entry: serde_json::Value,
+    agent: &str,
+) -> Result<InstallOutcome, InstallError> {
+    let is_ours = |existing: &serde_json::Value| entry_runs_airlock_hook(existing, agent);
+    install_into_settings(settings, &["hooks", event], entry, is_ours, &[])
+}
+
 /// Whether `command` runs `airlock hook <agent>`.
 fn runs_airlock_hook(command: &str, agent: &str) -> bool {
     command.contains("airlock") && command.contains(&format!("hook {agent}"))

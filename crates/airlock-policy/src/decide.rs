@@ -144,7 +144,12 @@ impl PolicyEngine {
                     let policy_set = match slicing {
                         PolicySlicing::PerKind => self
                             .kind_sets
-                            .get(effect.kind, &self.policy_set, &self.policies, &self.kind_masks)
+                            .get(
+                                effect.kind,
+                                &self.policy_set,
+                                &self.policies,
+                                &self.kind_masks,
+                            )
                             .unwrap_or(&self.policy_set),
                         PolicySlicing::FullSet => &self.policy_set,
                     };

@@ -368,7 +368,11 @@ mod tests {
                                         };
                                         assert_eq!(
                                             engine.decide(principal, tool, &classification),
-                                            engine.decide_full_set(principal, tool, &classification),
+                                            engine.decide_full_set(
+                                                principal,
+                                                tool,
+                                                &classification
+                                            ),
                                         );
                                         compared += 1;
                                     }

@@ -1442,7 +1442,6 @@ impl<'c> Walk<'c> {
             self.trusted_script(ctx, &script.text, span);
             return;
         }
-        let target = Target::new(TargetKind::Program, script.text.clone());
         let reason = format!(
             "{runner} runs the script {}, whose contents airlock has not seen",
             script.text
@@ -1493,18 +1492,9 @@ impl<'c> Walk<'c> {
                 self.code_text(name, language, text, *origin, ctx, state, "pipeline");
             }
             Input::Pipe(Producer::Remote(url)) => {
-                let target = Target::new(TargetKind::Remote, url.clone());
                 let reason =
                     format!("runs code downloaded from {url} without review (piped into {name})");
-                self.simple_effect(
-                    ctx,
-                    "shell.remote-code",
-                    EffectKind::Execute,
-                    Risk::High,
-                    target,
-                    reason,
-                    span,
-                );
+                self.remote_code(ctx, url, reason, span);
             }
             Input::Pipe(Producer::Decoded(decoder)) => {
                 let reason = format!("runs content decoded by `{decoder}` as {name} code");
@@ -1827,22 +1817,28 @@ impl<'c> Walk<'c> {
         }
     }
 
+    /// Code from `source` (a URL or the command that fetches it) run without
+    /// review: a high-risk execution.
+    fn remote_code(&mut self, ctx: &Ctx, source: &str, reason: String, span: Span) {
+        let target = Target::new(TargetKind::Remote, source);
+        self.simple_effect(
+            ctx,
+            "shell.remote-code",
+            EffectKind::Execute,
+            Risk::High,
+            target,
+            reason,
+            span,
+        );
+    }
+
     /// Code fetched from the network and run (`bash -c "$(curl URL)"`,
     /// `source <(curl URL)`): remote code when the fetch is visible,
     /// otherwise unknown.
     fn dynamic_code(&mut self, ctx: &Ctx, rule: &str, reason: String, text: &str, span: Span) {
         if fetches_remote_code(text) {
-            let target = Target::new(TargetKind::Remote, text.to_string());
             let reason = format!("runs code downloaded by `{text}` without review");
-            self.simple_effect(
-                ctx,
-                "shell.remote-code",
-                EffectKind::Execute,
-                Risk::High,
-                target,
-                reason,
-                span,
-            );
+            self.remote_code(ctx, text, reason, span);
         } else {
             self.unknown(ctx, rule, reason, span);
         }
