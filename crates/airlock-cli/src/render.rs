@@ -17,6 +17,20 @@ fn verdict_label(verdict: Verdict) -> &'static str {
 
 /// The decision: verdict, reason, required approvals, and each finding.
 pub fn decision(evaluation: &Evaluation) -> String {
+    let mut out = verdict_block(evaluation);
+    let d = &evaluation.decision;
+    if !d.findings.is_empty() {
+        let _ = writeln!(out, "findings:");
+        for f in &d.findings {
+            finding_line(&mut out, f);
+        }
+    }
+    plan_line(&mut out, evaluation);
+    out
+}
+
+/// Verdict, reason and required approvals.
+fn verdict_block(evaluation: &Evaluation) -> String {
     let d = &evaluation.decision;
     let mut out = String::new();
     let _ = writeln!(out, "{} (risk {})", verdict_label(d.verdict), d.risk);
@@ -32,12 +46,11 @@ pub fn decision(evaluation: &Evaluation) -> String {
             approvals.describe()
         );
     }
-    if !d.findings.is_empty() {
-        let _ = writeln!(out, "findings:");
-        for f in &d.findings {
-            finding_line(&mut out, f);
-        }
-    }
+    out
+}
+
+/// How many of a plan's resource changes do something.
+fn plan_line(out: &mut String, evaluation: &Evaluation) {
     if let Some(plan) = &evaluation.plan {
         let changed = plan
             .changes
@@ -51,7 +64,6 @@ pub fn decision(evaluation: &Evaluation) -> String {
             changed
         );
     }
-    out
 }
 
 fn finding_line(out: &mut String, f: &Finding) {
@@ -120,7 +132,8 @@ pub fn explanation(
         }
     }
     let _ = writeln!(out, "policy set {}", policy.version());
-    out.push_str(&decision(evaluation));
+    out.push_str(&verdict_block(evaluation));
+    plan_line(&mut out, evaluation);
     out
 }
 
