@@ -138,6 +138,24 @@ const ADMIN_OPTIONS: &[&str] = &[
     "-o",
 ];
 
+/// Options of `clickhouse-client` and `clickhouse client` that take a value.
+const CLICKHOUSE_OPTIONS: &[&str] = &[
+    "-q",
+    "--query",
+    "-h",
+    "--host",
+    "--port",
+    "-u",
+    "--user",
+    "--password",
+    "-d",
+    "--database",
+    "--format",
+    "--queries-file",
+    "--config-file",
+    "-C",
+];
+
 pub static GRAMMARS: &[Grammar] = &[
     Grammar {
         programs: &["psql"],
@@ -171,43 +189,13 @@ pub static GRAMMARS: &[Grammar] = &[
     },
     Grammar {
         programs: &["clickhouse-client"],
-        value_options: &[
-            "-q",
-            "--query",
-            "-h",
-            "--host",
-            "--port",
-            "-u",
-            "--user",
-            "--password",
-            "-d",
-            "--database",
-            "--format",
-            "--queries-file",
-            "--config-file",
-            "-C",
-        ],
+        value_options: CLICKHOUSE_OPTIONS,
         ..Grammar::PLAIN
     },
     Grammar {
         programs: &["clickhouse"],
         has_subcommands: true,
-        value_options: &[
-            "-q",
-            "--query",
-            "-h",
-            "--host",
-            "--port",
-            "-u",
-            "--user",
-            "--password",
-            "-d",
-            "--database",
-            "--format",
-            "--queries-file",
-            "--config-file",
-            "-C",
-        ],
+        value_options: CLICKHOUSE_OPTIONS,
         ..Grammar::PLAIN
     },
     Grammar {
