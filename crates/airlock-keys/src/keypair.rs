@@ -86,6 +86,12 @@ impl SigningKeyPair {
         &self.public_key
     }
 
+    /// The underlying Ed25519 key, for signers that take one directly (the
+    /// audit log's checkpoints).
+    pub fn ed25519(&self) -> &SigningKey {
+        &self.signing_key
+    }
+
     /// Signs `message` (deterministic Ed25519, RFC 8032).
     pub fn sign(&self, message: &[u8]) -> Signature {
         Signature(self.signing_key.sign(message))

@@ -9,6 +9,7 @@ pub mod explain;
 pub mod hook;
 pub mod keys;
 pub mod policy;
+pub mod state;
 pub mod verify;
 
 use std::path::{Path, PathBuf};
