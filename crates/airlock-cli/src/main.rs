@@ -24,6 +24,8 @@ use clap::{Parser, Subcommand, ValueEnum};
   airlock check --plan plan.json --env production
   airlock explain -- 'sudo env bash -c \"rm -rf ~\"'
   airlock hook install claude                     # guard Claude Code in this project
+  airlock demo                                    # replay the incident against a real gate
+  airlock serve                                   # the approval gate (HTTP API)
 
 EXIT CODES:
   0 allow, 2 deny, 3 escalate, 1 usage or input error")]
@@ -54,6 +56,13 @@ enum Command {
     Keys(commands::keys::KeysArgs),
     Verify(commands::verify::VerifyArgs),
     Policy(commands::policy::PolicyArgs),
+    Serve(commands::serve::ServeArgs),
+    Approvals(commands::approvals::ApprovalsArgs),
+    Demo(commands::demo::DemoArgs),
+    Tenants(commands::principals::TenantsArgs),
+    Agents(commands::principals::AgentsArgs),
+    Approvers(commands::principals::ApproversArgs),
+    EmergencyStop(commands::principals::EmergencyStopArgs),
 }
 
 fn main() -> ExitCode {
@@ -74,6 +83,13 @@ fn main() -> ExitCode {
         Command::Keys(args) => commands::keys::run(args),
         Command::Verify(args) => commands::verify::run(args),
         Command::Policy(args) => commands::policy::run(cli.config.as_deref(), args),
+        Command::Serve(args) => commands::serve::run(cli.config.as_deref(), args),
+        Command::Approvals(args) => commands::approvals::run(args),
+        Command::Demo(args) => commands::demo::run(args),
+        Command::Tenants(args) => commands::principals::tenants(args),
+        Command::Agents(args) => commands::principals::agents(args),
+        Command::Approvers(args) => commands::principals::approvers(args),
+        Command::EmergencyStop(args) => commands::principals::emergency_stop(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

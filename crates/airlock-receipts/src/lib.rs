@@ -16,12 +16,14 @@
 pub mod canonical;
 pub mod dsse;
 pub mod issue;
+pub mod revocation;
 pub mod statement;
 pub mod verify;
 
 pub use canonical::{action_digest, canonical_json, sha256_digest};
 pub use dsse::{pae, Envelope, EnvelopeSignature, IN_TOTO_PAYLOAD_TYPE};
 pub use issue::{issue, new_receipt_id, IssueError, ReceiptRequest};
+pub use revocation::{RevocationList, RevokedItem, REVOCATIONS_PAYLOAD_TYPE};
 pub use statement::{
     Approver, ReceiptPredicate, Statement, Subject, SubjectDigest, RECEIPT_PREDICATE_TYPE,
     STATEMENT_TYPE,

@@ -150,6 +150,14 @@ pub enum VerifyError {
     Expired { expires_at: String, now: String },
     #[error("policy version mismatch: receipt was approved under {receipt}, pinned is {pinned}")]
     PolicyVersionMismatch { receipt: String, pinned: String },
+    #[error("receipt {receipt} was revoked at {at}")]
+    ReceiptRevoked { receipt: String, at: String },
+    #[error("the receipt's agent {agent} was revoked at {at}")]
+    AgentRevoked { agent: String, at: String },
+    #[error("revocation list refused: {0}")]
+    RevocationListInvalid(String),
+    #[error("revocation list too old: issued at {issued_at}, older than {max_age}")]
+    RevocationListStale { issued_at: String, max_age: String },
 }
 
 /// Verifies the JSON text of a receipt envelope. Never panics; refuses
@@ -182,7 +190,7 @@ pub fn verify_envelope(
     let payload = envelope
         .decode_payload()
         .ok_or(VerifyError::MalformedPayloadEncoding)?;
-    let key_id = check_signatures(envelope, &payload, options)?;
+    let key_id = check_signatures(envelope, &payload, options.trusted, options.revoked_keys)?;
 
     let statement: Statement = parse_statement(&payload)?;
     statement
@@ -195,10 +203,11 @@ pub fn verify_envelope(
 /// Returns the id of a trusted, unrevoked key with a valid signature over the
 /// PAE. The `keyid` of a signature is only a hint: when it names no trusted
 /// key, every trusted key is tried.
-fn check_signatures(
+pub(crate) fn check_signatures(
     envelope: &Envelope,
     payload: &[u8],
-    options: &VerifyOptions<'_>,
+    trusted: &TrustedKeys,
+    revoked_keys: &[KeyId],
 ) -> Result<KeyId, VerifyError> {
     if envelope.signatures.is_empty() {
         return Err(VerifyError::NoSignatures);
@@ -210,14 +219,14 @@ fn check_signatures(
         });
     }
     let signed_message = pae(&envelope.payload_type, payload);
-    let is_revoked = |key: &PublicKey| options.revoked_keys.contains(key.key_id());
+    let is_revoked = |key: &PublicKey| revoked_keys.contains(key.key_id());
 
     let mut invalid_by_trusted: Option<String> = None;
     let mut valid_but_revoked: Option<String> = None;
     let mut untrusted: Vec<String> = Vec::new();
 
     for entry in &envelope.signatures {
-        let named_key = options.trusted.get(&entry.keyid);
+        let named_key = trusted.get(&entry.keyid);
         let signature = match Signature::from_base64(&entry.sig) {
             Ok(signature) => signature,
             Err(_) => {
@@ -232,7 +241,7 @@ fn check_signatures(
         };
         let candidates: Vec<&PublicKey> = match named_key {
             Some(key) => vec![key],
-            None => options.trusted.iter().collect(),
+            None => trusted.iter().collect(),
         };
         let verified_by = candidates
             .into_iter()

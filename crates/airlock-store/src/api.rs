@@ -147,6 +147,9 @@ pub trait TenantStore: Send + Sync {
         now: Timestamp,
     ) -> StoreResult<KeyRevocation>;
     async fn revoked_keys(&self) -> StoreResult<Vec<KeyRevocation>>;
+    /// Receipts revoked (with their agent, or by an emergency stop), oldest
+    /// revocation first: what a signed revocation list carries.
+    async fn revoked_receipts(&self) -> StoreResult<Vec<Receipt>>;
 
     // --- audit log ------------------------------------------------------
 

@@ -18,8 +18,9 @@ pub mod ids;
 pub mod records;
 mod schema;
 pub mod sql;
+pub mod testing;
 
-pub use airlock_approvals::{RequestStatus, Tally, VoteKind};
+pub use airlock_approvals::{tally, Refusal, RequestStatus, RequestView, Tally, Vote, VoteKind};
 pub use api::{Backend, Store, TenantStore};
 pub use connect::{CheckpointKey, StoreOptions};
 pub use error::{StoreError, StoreResult};

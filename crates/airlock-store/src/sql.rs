@@ -1419,6 +1419,20 @@ impl SqlTenantStore {
         .collect()
     }
 
+    async fn op_revoked_receipts(&self) -> StoreResult<Vec<Receipt>> {
+        let sql = format!(
+            "SELECT {RECEIPT_COLUMNS} FROM receipts
+             WHERE tenant_id = $1 AND revoked_at IS NOT NULL ORDER BY revoked_at, id"
+        );
+        sqlx::query(&sql)
+            .bind(self.tenant.as_str())
+            .fetch_all(&self.inner.pool)
+            .await?
+            .iter()
+            .map(receipt_from_row)
+            .collect()
+    }
+
     async fn op_append_audit(&self, event: AuditEvent) -> StoreResult<Appended> {
         let mut write = self.inner.begin_write(&self.tenant).await?;
         let appended = write.append(&self.inner, &self.tenant, event).await?;
@@ -1659,6 +1673,10 @@ impl TenantStore for SqlTenantStore {
         let this = self.clone();
         let (key_id, reason, by) = (key_id.to_owned(), reason.to_owned(), by.to_owned());
         detached(async move { this.op_revoke_key(&key_id, &reason, &by, now).await }).await
+    }
+
+    async fn revoked_receipts(&self) -> StoreResult<Vec<Receipt>> {
+        self.op_revoked_receipts().await
     }
 
     async fn revoked_keys(&self) -> StoreResult<Vec<KeyRevocation>> {

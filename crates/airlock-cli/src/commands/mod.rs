@@ -2,13 +2,18 @@
 //! the discovered configuration, turning arguments into an action request,
 //! and mapping verdicts to exit codes.
 
+pub mod approvals;
 pub mod check;
 pub mod classify;
+pub mod client;
+pub mod demo;
 pub mod eval;
 pub mod explain;
 pub mod hook;
 pub mod keys;
 pub mod policy;
+pub mod principals;
+pub mod serve;
 pub mod state;
 pub mod verify;
 

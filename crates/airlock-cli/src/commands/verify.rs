@@ -1,17 +1,20 @@
 //! `airlock verify`: the deploy pipeline's gate. Checks a receipt offline
 //! against trusted public keys, the artifact about to be deployed, the
 //! target environment, the time and (optionally) a pinned policy version.
-//! Exit 0 only when every check holds.
+//! Exit 0 only when every check holds. With a signed revocation list it
+//! also refuses revoked receipts, agents and keys; with `--server` it then
+//! redeems the receipt online, so it can be used once.
 
 use std::path::PathBuf;
 
 use airlock_keys::TrustedKeys;
-use airlock_receipts::{verify, VerifyOptions};
+use airlock_receipts::{verify, RevocationList, VerifyOptions};
 use anyhow::{Context, Result};
 use clap::Args;
 use serde_json::json;
 use time::OffsetDateTime;
 
+use super::client::{Client, Refused};
 use super::{EXIT_ALLOW, EXIT_DENY};
 use crate::Format;
 
@@ -21,6 +24,10 @@ use crate::Format;
   airlock verify --receipt receipt.json --subject plan.json --env production --trusted-key airlock.pub
   airlock verify --receipt receipt.json --subject plan.json --env production \\
       --trusted-keys /etc/airlock/keys --policy-version sha256:3f1c…
+  airlock verify --receipt receipt.json --subject plan.json --env production \\
+      --trusted-key airlock.pub --revocations revocations.json --revocations-max-age 1h
+  AIRLOCK_TOKEN=alk_… airlock verify --receipt receipt.json --subject plan.json \\
+      --env production --trusted-key airlock.pub --server https://airlock.internal
 
 EXIT CODES:
   0 valid, 2 refused (the reason is printed), 1 usage or input error")]
@@ -47,6 +54,20 @@ pub struct VerifyArgs {
     /// Require this policy version (`sha256:…`, see `airlock check --format json`).
     #[arg(long, value_name = "VERSION")]
     policy_version: Option<String>,
+    /// A signed revocation list (`GET /v1/revocations`), fetched or pinned by
+    /// the pipeline: refuses revoked receipts, agents and signing keys.
+    #[arg(long, value_name = "FILE")]
+    revocations: Option<PathBuf>,
+    /// Refuse a revocation list older than this (e.g. 1h).
+    #[arg(long, value_name = "DURATION", requires = "revocations", value_parser = super::serve::parse_duration)]
+    revocations_max_age: Option<std::time::Duration>,
+    /// Also redeem the receipt on this airlock server, so a second use fails
+    /// (the token is read from --token-env).
+    #[arg(long, value_name = "URL")]
+    server: Option<String>,
+    /// Environment variable holding the token for --server.
+    #[arg(long, default_value = "AIRLOCK_TOKEN", value_name = "VAR")]
+    token_env: String,
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
 }
@@ -81,7 +102,40 @@ pub fn run(args: VerifyArgs) -> Result<u8> {
     if let Some(pin) = &args.policy_version {
         options = options.with_policy_version_pin(pin);
     }
-    let outcome = verify(&receipt, &options);
+    let revocations = match &args.revocations {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read revocation list {}", path.display()))?;
+            let max_age = args
+                .revocations_max_age
+                .map(time::Duration::try_from)
+                .transpose()
+                .context("--revocations-max-age out of range")?;
+            Some(RevocationList::verify(
+                &text,
+                &trusted,
+                OffsetDateTime::now_utc(),
+                max_age,
+            ))
+        }
+        None => None,
+    };
+    let revoked_keys = match &revocations {
+        Some(Ok(list)) => list.revoked_keys(),
+        _ => Vec::new(),
+    };
+    options = options.with_revoked_keys(&revoked_keys);
+    let outcome = match revocations {
+        Some(Err(error)) => Err(error.to_string()),
+        Some(Ok(list)) => verify(&receipt, &options)
+            .and_then(|verified| list.check(verified.predicate()).map(|()| verified))
+            .map_err(|error| error.to_string()),
+        None => verify(&receipt, &options).map_err(|error| error.to_string()),
+    };
+    let outcome = match (outcome, &args.server) {
+        (Ok(verified), Some(server)) => redeem(server, &args.token_env, &receipt).map(|()| verified),
+        (outcome, _) => outcome,
+    };
     let code = if outcome.is_ok() {
         EXIT_ALLOW
     } else {
@@ -92,7 +146,7 @@ pub fn run(args: VerifyArgs) -> Result<u8> {
             "{}",
             json!({"valid": true, "key_id": v.key_id.as_str(), "predicate": v.predicate()})
         ),
-        (Format::Json, Err(e)) => println!("{}", json!({"valid": false, "reason": e.to_string()})),
+        (Format::Json, Err(e)) => println!("{}", json!({"valid": false, "reason": e})),
         (Format::Human, Ok(v)) => {
             let p = v.predicate();
             println!(
@@ -101,6 +155,9 @@ pub fn run(args: VerifyArgs) -> Result<u8> {
                 v.key_id.as_str()
             );
             println!("  environment {}, expires {}", p.environment, p.expires_at);
+            if args.server.is_some() {
+                println!("  redeemed on the server: it cannot be used again");
+            }
             println!(
                 "  approved by {}",
                 p.approvers
@@ -113,4 +170,22 @@ pub fn run(args: VerifyArgs) -> Result<u8> {
         (Format::Human, Err(e)) => println!("REFUSED: {e}"),
     }
     Ok(code)
+}
+
+/// Redeems the receipt on the server. A refusal (replayed, revoked,
+/// expired) is the reason the receipt is refused; an unreachable server is
+/// an error, never a pass.
+fn redeem(server: &str, token_env: &str, receipt: &str) -> Result<(), String> {
+    let token = std::env::var(token_env)
+        .map_err(|_| format!("cannot redeem online: ${token_env} holds no token"))?;
+    let envelope: serde_json::Value = serde_json::from_str(receipt)
+        .map_err(|error| format!("malformed envelope: {error}"))?;
+    let client = Client::with_token(server, token);
+    match client.post::<serde_json::Value>("/v1/receipts/redeem", &json!({ "envelope": envelope })) {
+        Ok(_) => Ok(()),
+        Err(error) => match error.downcast_ref::<Refused>() {
+            Some(Refused(problem)) => Err(format!("{} ({})", problem.detail, problem.slug())),
+            None => Err(format!("could not redeem online: {error:#}")),
+        },
+    }
 }

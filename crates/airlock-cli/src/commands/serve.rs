@@ -1,0 +1,144 @@
+//! `airlock serve`: runs the HTTP gate over the store (embedded SQLite in
+//! the data directory by default, PostgreSQL by URL), with the receipt key
+//! from the data directory, until Ctrl-C or SIGTERM.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use airlock_server::{Gate, GateConfig};
+use anyhow::{Context, Result};
+use clap::Args;
+
+use super::state::{redact_url, runtime, StateArgs};
+use super::EXIT_ALLOW;
+
+/// Run the approval gate: an HTTP API for agents, approvers and pipelines.
+///
+/// Agents submit actions to POST /v1/actions; escalations wait for approvers
+/// (GET /v1/approvals, POST /v1/approvals/ID/approve); pipelines verify the
+/// signed receipt. State lives in the store, so several replicas may share
+/// one PostgreSQL database.
+#[derive(Debug, Args)]
+#[command(after_help = "EXAMPLES:
+  airlock serve                                   # SQLite in ./.airlock, port 8787
+  airlock serve --listen 0.0.0.0:8787 --data-dir /var/lib/airlock
+  airlock serve --database-url 'postgres://airlock@db/airlock?schema=airlock'
+
+Register principals first (tokens are shown once):
+  airlock tenants add default
+  airlock agents add deploy-bot --operator alice --role deployer
+  airlock approvers add bob --role senior")]
+pub struct ServeArgs {
+    #[command(flatten)]
+    state: StateArgs,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8787", value_name = "ADDR")]
+    listen: SocketAddr,
+    /// How long an escalated action waits for approval (e.g. 24h, 90m).
+    #[arg(long, default_value = "24h", value_parser = parse_duration, value_name = "DURATION")]
+    request_ttl: Duration,
+    /// How long a receipt stays valid once issued.
+    #[arg(long, default_value = "1h", value_parser = parse_duration, value_name = "DURATION")]
+    receipt_ttl: Duration,
+    /// Largest request body accepted, in MiB (plans travel in the body).
+    #[arg(long, default_value_t = 16, value_name = "MIB")]
+    max_body: usize,
+}
+
+pub fn run(config: Option<&Path>, args: ServeArgs) -> Result<u8> {
+    let engine = Arc::new(super::engine(config, None)?);
+    let receipt_key = args.state.receipt_key()?;
+    let gate_config = GateConfig {
+        request_ttl: to_time(args.request_ttl)?,
+        receipt_ttl: to_time(args.receipt_ttl)?,
+        max_body_bytes: args.max_body.saturating_mul(1024 * 1024),
+        ..GateConfig::default()
+    };
+    runtime()?.block_on(async move {
+        let store = args.state.open_store().await?;
+        let listener = tokio::net::TcpListener::bind(args.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", args.listen))?;
+        let address = listener.local_addr().context("cannot read the bound address")?;
+        eprintln!(
+            "airlock: serving on http://{address} (store {}, receipts signed by {}; trust {})",
+            redact_url(&args.state.store_url()),
+            receipt_key.key_id(),
+            args.state.receipt_public_key_path().display()
+        );
+        let gate = Arc::new(Gate::new(Arc::new(store), engine, receipt_key, gate_config));
+        airlock_server::serve(listener, gate, shutdown_signal())
+            .await
+            .context("the server failed")?;
+        eprintln!("airlock: stopped");
+        Ok(EXIT_ALLOW)
+    })
+}
+
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(signal) => signal,
+                Err(_) => {
+                    let _ = interrupt.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
+}
+
+/// `30s`, `90m`, `24h`, `7d`, or plain seconds.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let value: u64 = number
+        .parse()
+        .map_err(|_| format!("{text:?}: expected a number with s, m, h or d (e.g. 90m)"))?;
+    let seconds = match unit {
+        "" | "s" => value,
+        "m" => value.saturating_mul(60),
+        "h" => value.saturating_mul(3600),
+        "d" => value.saturating_mul(86_400),
+        other => return Err(format!("{text:?}: unknown unit {other:?}; use s, m, h or d")),
+    };
+    if seconds == 0 {
+        return Err(format!("{text:?}: must be longer than zero"));
+    }
+    Ok(Duration::from_secs(seconds))
+}
+
+fn to_time(duration: Duration) -> Result<time::Duration> {
+    time::Duration::try_from(duration).context("duration out of range")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_duration;
+    use std::time::Duration;
+
+    #[test]
+    fn durations_take_a_unit() {
+        assert_eq!(parse_duration("90m"), Ok(Duration::from_secs(5400)));
+        assert_eq!(parse_duration("2d"), Ok(Duration::from_secs(172_800)));
+        assert_eq!(parse_duration("45"), Ok(Duration::from_secs(45)));
+        assert!(parse_duration("0s").is_err());
+        assert!(parse_duration("5w").is_err());
+        assert!(parse_duration("h").is_err());
+    }
+}
