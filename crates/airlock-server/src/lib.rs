@@ -156,5 +156,5 @@ async fn health() -> Json<serde_json::Value> {
 }
 
 async fn unknown_endpoint() -> Problem {
-    Problem::not_found("no such endpoint; the API is under /v1 (see docs/api.md)")
+    Problem::not_found("no such endpoint; the API is under /v1 (see docs/gate.md)")
 }
