@@ -157,7 +157,7 @@ fn approvals_and_verify_against_a_running_server() {
     assert!(!db_text.contains(&agent[4..]) && !db_text.contains(&bob[4..]));
     let server = serve(&data);
     #[cfg(unix)]
-    for key in ["receipts", "checkpoints"] {
+    for key in ["checkpoints"] {
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(data.join(format!("keys/{key}.key")))
             .expect("key file")
@@ -201,7 +201,16 @@ fn approvals_and_verify_against_a_running_server() {
 
     let plan_path = dir.path().join("plan.json");
     std::fs::write(&plan_path, &plan).expect("plan");
-    let public_key = data.join("keys/receipts.pub");
+    let public_key = data.join("keys/tenants/default/receipts.pub");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(data.join("keys/tenants/default/receipts.key"))
+            .expect("the tenant's receipt key")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
     let verify_args = [
         "verify",
         "--receipt",

@@ -267,3 +267,21 @@ fn write_file_atomically(
     }
     Ok(())
 }
+
+/// Reads the key pair at `paths`, or generates and writes one (private key
+/// 0600) when neither file exists yet. Two processes racing to create the
+/// same pair both end up with the one that was written first.
+pub fn load_or_generate(paths: &KeyPaths) -> Result<SigningKeyPair, KeyError> {
+    if paths.secret.symlink_metadata().is_ok() {
+        return read_signing_key(&paths.secret);
+    }
+    if let Some(dir) = paths.secret.parent() {
+        std::fs::create_dir_all(dir).map_err(|source| io_error("create key directory", dir, source))?;
+    }
+    let pair = SigningKeyPair::generate()?;
+    match write_keypair(&pair, paths, false) {
+        Ok(()) => Ok(pair),
+        Err(KeyError::AlreadyExists { .. }) => read_signing_key(&paths.secret),
+        Err(error) => Err(error),
+    }
+}

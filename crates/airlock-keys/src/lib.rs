@@ -26,7 +26,7 @@ mod trusted;
 
 pub use error::KeyError;
 pub use files::{
-    read_public_key, read_signing_key, write_keypair, write_public_key, KeyPaths,
+    load_or_generate, read_public_key, read_signing_key, write_keypair, write_public_key, KeyPaths,
     MAX_KEY_FILE_BYTES, PUBLIC_KEY_FILE_MODE, SECRET_KEY_FILE_MODE,
 };
 pub use key_id::KeyId;

@@ -17,6 +17,7 @@ pub mod admin;
 pub mod approvals;
 pub mod auth;
 pub mod decisions;
+pub mod keys;
 pub mod problem;
 pub mod receipts;
 pub mod revocations;
@@ -28,7 +29,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use airlock_engine::Engine;
-use airlock_keys::SigningKeyPair;
 use airlock_store::{Store, TenantId};
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
@@ -37,6 +37,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use tower_http::timeout::TimeoutLayer;
 
+pub use keys::ReceiptKeys;
 pub use problem::Problem;
 
 /// Limits and lifetimes of the gate.
@@ -67,12 +68,12 @@ impl Default for GateConfig {
 }
 
 /// What every handler shares: the store, the engines (one per tenant with
-/// its own policies, a default for the rest) and the receipt signing key.
+/// its own policies, a default for the rest) and the receipt signing keys.
 pub struct Gate {
     pub store: Arc<dyn Store>,
     default_engine: Arc<Engine>,
     tenant_engines: HashMap<TenantId, Arc<Engine>>,
-    pub receipt_key: SigningKeyPair,
+    pub receipt_keys: ReceiptKeys,
     pub config: GateConfig,
 }
 
@@ -80,14 +81,14 @@ impl Gate {
     pub fn new(
         store: Arc<dyn Store>,
         engine: Arc<Engine>,
-        receipt_key: SigningKeyPair,
+        receipt_keys: ReceiptKeys,
         config: GateConfig,
     ) -> Gate {
         Gate {
             store,
             default_engine: engine,
             tenant_engines: HashMap::new(),
-            receipt_key,
+            receipt_keys,
             config,
         }
     }

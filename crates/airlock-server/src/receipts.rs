@@ -92,7 +92,7 @@ pub async fn ensure_receipt(
     let now = Timestamp::now();
     let envelope = issue(
         &receipt_request,
-        &gate.receipt_key,
+        &gate.receipt_keys.for_tenant(&request.tenant)?,
         now.as_datetime(),
         gate.config.receipt_ttl,
     )
@@ -128,7 +128,12 @@ pub async fn redeem(
 ) -> Result<Json<RedeemResponse>, Problem> {
     let mut trusted = TrustedKeys::new();
     trusted
-        .insert(gate.receipt_key.public_key().clone())
+        .insert(
+            gate.receipt_keys
+                .for_tenant(caller.tenant.tenant_id())?
+                .public_key()
+                .clone(),
+        )
         .map_err(|error| Problem::internal(error.to_string()))?;
     let now = Timestamp::now();
     let verified = verify_envelope(&body.envelope, &VerifyOptions::new(&trusted, now.as_datetime()))

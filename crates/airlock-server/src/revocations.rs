@@ -61,7 +61,7 @@ pub async fn signed_list(
         keys,
     };
     let envelope = list
-        .sign(&gate.receipt_key)
+        .sign(&gate.receipt_keys.for_tenant(tenant.tenant_id())?)
         .map_err(|error| Problem::internal(error.to_string()))?;
     Ok(Json(envelope))
 }

@@ -9,7 +9,7 @@ use airlock_audit::Timestamp;
 use airlock_engine::Engine;
 use airlock_keys::{SigningKeyPair, TrustedKeys};
 use airlock_receipts::{verify, RevocationList, VerifyOptions};
-use airlock_server::{router, Gate, GateConfig};
+use airlock_server::{router, Gate, GateConfig, ReceiptKeys};
 use airlock_store::testing::TestSchema;
 use airlock_store::{NewAgent, NewApprover, SqlStore, Store, StoreOptions, TenantId};
 use axum::body::Body;
@@ -101,7 +101,12 @@ async fn world(url: &str) -> World {
         max_body_bytes: 256 * 1024,
         ..GateConfig::default()
     };
-    let gate = Arc::new(Gate::new(Arc::clone(&store), engine, key.clone(), config));
+    let gate = Arc::new(Gate::new(
+        Arc::clone(&store),
+        engine,
+        ReceiptKeys::Shared(key.clone()),
+        config,
+    ));
     let take = |name: &str| tokens.get(name).cloned().expect("token");
     World {
         app: router(gate),

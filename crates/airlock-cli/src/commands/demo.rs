@@ -115,8 +115,12 @@ pub fn run(args: DemoArgs) -> Result<u8> {
         tenant: TENANT.to_owned(),
     };
     let engine = Arc::new(Engine::new(LoadedConfig::default())?);
-    let receipt_key = state.receipt_key()?;
-    let public_key = receipt_key.public_key().clone();
+    let receipt_keys = state.receipt_keys();
+    let public_key = receipt_keys
+        .for_tenant(&TenantId::new(TENANT)?)
+        .map_err(|problem| anyhow::anyhow!(problem.detail))?
+        .public_key()
+        .clone();
     let runtime = runtime()?;
     let (store, address, tokens) = runtime.block_on(async {
         let store: Arc<dyn Store> = Arc::new(state.open_store().await?);
@@ -128,7 +132,7 @@ pub fn run(args: DemoArgs) -> Result<u8> {
         let gate = Arc::new(Gate::new(
             Arc::clone(&store),
             engine,
-            receipt_key,
+            receipt_keys,
             GateConfig::default(),
         ));
         tokio::spawn(airlock_server::serve(listener, gate, std::future::pending()));

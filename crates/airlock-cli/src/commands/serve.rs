@@ -7,7 +7,9 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use airlock_engine::{Engine, LoadedConfig};
 use airlock_server::{Gate, GateConfig};
+use airlock_store::TenantId;
 use anyhow::{Context, Result};
 use clap::Args;
 
@@ -25,6 +27,9 @@ use super::EXIT_ALLOW;
   airlock serve                                   # SQLite in ./.airlock, port 8787
   airlock serve --listen 0.0.0.0:8787 --data-dir /var/lib/airlock
   airlock serve --database-url 'postgres://airlock@db/airlock?schema=airlock'
+
+A tenant with its own policies: <DATA-DIR>/tenants/<TENANT>/airlock.toml
+(and policies/ beside it), read at start.
 
 Register principals first (tokens are shown once):
   airlock tenants add default
@@ -49,7 +54,7 @@ pub struct ServeArgs {
 
 pub fn run(config: Option<&Path>, args: ServeArgs) -> Result<u8> {
     let engine = Arc::new(super::engine(config, None)?);
-    let receipt_key = args.state.receipt_key()?;
+    let receipt_keys = args.state.receipt_keys();
     let gate_config = GateConfig {
         request_ttl: to_time(args.request_ttl)?,
         receipt_ttl: to_time(args.receipt_ttl)?,
@@ -63,18 +68,52 @@ pub fn run(config: Option<&Path>, args: ServeArgs) -> Result<u8> {
             .with_context(|| format!("cannot listen on {}", args.listen))?;
         let address = listener.local_addr().context("cannot read the bound address")?;
         eprintln!(
-            "airlock: serving on http://{address} (store {}, receipts signed by {}; trust {})",
+            "airlock: serving on http://{address} (store {}; each tenant's receipt key in {}/<tenant>/receipts.pub)",
             redact_url(&args.state.store_url()),
-            receipt_key.key_id(),
-            args.state.receipt_public_key_path().display()
+            args.state.receipt_keys_dir().display()
         );
-        let gate = Arc::new(Gate::new(Arc::new(store), engine, receipt_key, gate_config));
+        let mut gate = Gate::new(Arc::new(store), engine, receipt_keys, gate_config);
+        for (tenant, engine) in tenant_engines(&args.state)? {
+            eprintln!("airlock: tenant {} has its own policies", tenant.as_str());
+            gate = gate.with_tenant_engine(tenant, Arc::new(engine));
+        }
+        let gate = Arc::new(gate);
         airlock_server::serve(listener, gate, shutdown_signal())
             .await
             .context("the server failed")?;
         eprintln!("airlock: stopped");
         Ok(EXIT_ALLOW)
     })
+}
+
+/// Tenants with their own configuration and policies:
+/// `<data-dir>/tenants/<tenant>/airlock.toml` (with its `policies/`).
+fn tenant_engines(state: &StateArgs) -> Result<Vec<(TenantId, Engine)>> {
+    let root = state.data_dir.join("tenants");
+    let Ok(entries) = std::fs::read_dir(&root) else {
+        return Ok(Vec::new());
+    };
+    let mut engines = Vec::new();
+    for entry in entries {
+        let dir = entry.with_context(|| format!("cannot list {}", root.display()))?.path();
+        let config = dir.join("airlock.toml");
+        if !config.is_file() {
+            continue;
+        }
+        let name = dir
+            .file_name()
+            .and_then(|name| name.to_str())
+            .unwrap_or_default()
+            .to_owned();
+        let tenant = TenantId::new(&name)
+            .with_context(|| format!("{}: not a valid tenant id", dir.display()))?;
+        let loaded = LoadedConfig::discover(Some(&config), &dir)
+            .with_context(|| format!("tenant {name}"))?;
+        let engine =
+            Engine::new(loaded).with_context(|| format!("tenant {name}'s policies"))?;
+        engines.push((tenant, engine));
+    }
+    Ok(engines)
 }
 
 async fn shutdown_signal() {

@@ -1,12 +1,13 @@
 //! Where airlock's server-side state lives, for the commands that open it
 //! directly (`serve`, `agents`, `approvers`, `tenants`, `audit`): the store
 //! (embedded SQLite under the data directory, or PostgreSQL by URL) and the
-//! server's two signing keys (receipts, audit checkpoints), created 0600 on
-//! first use.
+//! server's signing keys (each tenant's receipt key, the audit checkpoint
+//! key), created 0600 on first use.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use airlock_keys::{read_signing_key, write_keypair, KeyPaths, SigningKeyPair};
+use airlock_keys::{load_or_generate, KeyPaths, SigningKeyPair};
+use airlock_server::ReceiptKeys;
 use airlock_store::{CheckpointKey, SqlStore, StoreOptions, TenantId};
 use anyhow::{Context, Result};
 use clap::Args;
@@ -62,20 +63,22 @@ impl StateArgs {
         self.data_dir.join("keys")
     }
 
-    /// The key that signs receipts (`<data-dir>/keys/receipts.key`, created
-    /// on first use); pipelines trust `receipts.pub`.
-    pub fn receipt_key(&self) -> Result<SigningKeyPair> {
-        load_or_create(&self.keys_dir(), "receipts")
+    /// The directory of the tenants' receipt keys:
+    /// `<data-dir>/keys/tenants/<tenant>/receipts.key`, each created on the
+    /// tenant's first receipt; a tenant's pipelines trust its `receipts.pub`.
+    pub fn receipt_keys_dir(&self) -> PathBuf {
+        self.keys_dir().join("tenants")
     }
 
-    /// Where the receipt key's public half is.
-    pub fn receipt_public_key_path(&self) -> PathBuf {
-        KeyPaths::in_dir(self.keys_dir(), "receipts").public
+    /// The receipt keys of every tenant.
+    pub fn receipt_keys(&self) -> ReceiptKeys {
+        ReceiptKeys::per_tenant(self.receipt_keys_dir())
     }
 
     /// The key that signs audit checkpoints (`<data-dir>/keys/checkpoints.key`).
     pub fn checkpoint_key(&self) -> Result<SigningKeyPair> {
-        load_or_create(&self.keys_dir(), "checkpoints")
+        let paths = KeyPaths::in_dir(self.keys_dir(), "checkpoints");
+        load_or_generate(&paths).with_context(|| format!("cannot use {}", paths.secret.display()))
     }
 
     /// Opens (creating and migrating) the store, with checkpoint signing on.
@@ -94,21 +97,6 @@ impl StateArgs {
             .await
             .with_context(|| format!("cannot open the store at {}", redact_url(&url)))
     }
-}
-
-/// Reads `<dir>/<name>.key`, or generates the pair (0600 private key) when
-/// neither file exists yet.
-fn load_or_create(dir: &Path, name: &str) -> Result<SigningKeyPair> {
-    let paths = KeyPaths::in_dir(dir, name);
-    if paths.secret.exists() {
-        return read_signing_key(&paths.secret)
-            .with_context(|| format!("cannot read {}", paths.secret.display()));
-    }
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let pair = SigningKeyPair::generate()?;
-    write_keypair(&pair, &paths, false)
-        .with_context(|| format!("cannot write {}", paths.secret.display()))?;
-    Ok(pair)
 }
 
 /// A database URL without its password, for messages.
