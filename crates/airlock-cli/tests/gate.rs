@@ -60,7 +60,10 @@ fn assert_demo_passes(extra: &[&str]) {
     assert_eq!(steps.len(), expected.len(), "{text}");
     for (step, (title, outcome)) in steps.iter().zip(expected) {
         assert_eq!(step["passed"], true, "{step}");
-        assert!(step["title"].as_str().expect("title").contains(title), "{step}");
+        assert!(
+            step["title"].as_str().expect("title").contains(title),
+            "{step}"
+        );
         assert!(
             step["outcome"].as_str().expect("outcome").contains(outcome),
             "{step}"
@@ -157,13 +160,13 @@ fn approvals_and_verify_against_a_running_server() {
     assert!(!db_text.contains(&agent[4..]) && !db_text.contains(&bob[4..]));
     let server = serve(&data);
     #[cfg(unix)]
-    for key in ["checkpoints"] {
+    {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(data.join(format!("keys/{key}.key")))
-            .expect("key file")
+        let mode = std::fs::metadata(data.join("keys/checkpoints.key"))
+            .expect("checkpoint key")
             .permissions()
             .mode();
-        assert_eq!(mode & 0o777, 0o600, "{key}.key");
+        assert_eq!(mode & 0o777, 0o600);
     }
     let plan = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -178,12 +181,21 @@ fn approvals_and_verify_against_a_running_server() {
     assert_eq!(answer["verdict"], "escalate", "{answer}");
     let id = answer["approval"]["id"].as_str().expect("id").to_owned();
 
-    let as_bob = [("AIRLOCK_SERVER", server.url.as_str()), ("AIRLOCK_TOKEN", bob.as_str())];
-    let as_carol = [("AIRLOCK_SERVER", server.url.as_str()), ("AIRLOCK_TOKEN", carol.as_str())];
+    let as_bob = [
+        ("AIRLOCK_SERVER", server.url.as_str()),
+        ("AIRLOCK_TOKEN", bob.as_str()),
+    ];
+    let as_carol = [
+        ("AIRLOCK_SERVER", server.url.as_str()),
+        ("AIRLOCK_TOKEN", carol.as_str()),
+    ];
     let listed = airlock(&["approvals", "list"], &as_bob);
     assert!(stdout(&listed).contains(&id), "{listed:?}");
     let shown = stdout(&airlock(&["approvals", "show", &id], &as_bob));
-    assert!(shown.contains("terraform_data.cost_explorer_production"), "{shown}");
+    assert!(
+        shown.contains("terraform_data.cost_explorer_production"),
+        "{shown}"
+    );
     assert!(shown.contains("replace (delete then create)"), "{shown}");
     let first = airlock(&["approvals", "approve", &id, "--comment", "ok"], &as_carol);
     assert!(stdout(&first).contains("still needs"), "{first:?}");
@@ -194,7 +206,13 @@ fn approvals_and_verify_against_a_running_server() {
     assert!(stdout(&second).contains("approved; receipt"), "{second:?}");
     let receipt = dir.path().join("receipt.json");
     let fetched = airlock(
-        &["approvals", "receipt", &id, "-o", receipt.to_str().expect("path")],
+        &[
+            "approvals",
+            "receipt",
+            &id,
+            "-o",
+            receipt.to_str().expect("path"),
+        ],
         &as_bob,
     );
     assert!(fetched.status.success(), "{fetched:?}");
@@ -261,7 +279,13 @@ fn approvals_and_verify_against_a_running_server() {
         &[],
     );
     assert_eq!(offline.status.code(), Some(2), "{offline:?}");
-    assert!(stdout(&offline).contains("agent bot was revoked"), "{offline:?}");
-    let shown = stdout(&airlock(&["agents", "show", "bot", "--data-dir", data_dir], &[]));
+    assert!(
+        stdout(&offline).contains("agent bot was revoked"),
+        "{offline:?}"
+    );
+    let shown = stdout(&airlock(
+        &["agents", "show", "bot", "--data-dir", data_dir],
+        &[],
+    ));
     assert!(shown.contains("revoked"), "{shown}");
 }

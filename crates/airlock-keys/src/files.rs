@@ -276,7 +276,8 @@ pub fn load_or_generate(paths: &KeyPaths) -> Result<SigningKeyPair, KeyError> {
         return read_signing_key(&paths.secret);
     }
     if let Some(dir) = paths.secret.parent() {
-        std::fs::create_dir_all(dir).map_err(|source| io_error("create key directory", dir, source))?;
+        std::fs::create_dir_all(dir)
+            .map_err(|source| io_error("create key directory", dir, source))?;
     }
     let pair = SigningKeyPair::generate()?;
     match write_keypair(&pair, paths, false) {

@@ -160,8 +160,13 @@ mod tests {
             plan_digest: None,
             commit: None,
         };
-        let envelope = issue(&request, &key(), OffsetDateTime::now_utc(), Duration::hours(1))
-            .expect("issue");
+        let envelope = issue(
+            &request,
+            &key(),
+            OffsetDateTime::now_utc(),
+            Duration::hours(1),
+        )
+        .expect("issue");
         let payload = envelope.decode_payload().expect("payload");
         let statement: Statement = serde_json::from_slice(&payload).expect("statement");
         statement.predicate

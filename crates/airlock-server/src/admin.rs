@@ -42,9 +42,9 @@ impl From<Agent> for AgentView {
             created_at: rfc3339(agent.created_at),
             expires_at: agent.expires_at.map(rfc3339),
             revoked_at: agent.revoked.map(|stamp| rfc3339(stamp.at)),
-            last_seen: agent.last_seen.map(|(identity, at)| {
-                serde_json::json!({ "identity": identity, "at": rfc3339(at) })
-            }),
+            last_seen: agent.last_seen.map(
+                |(identity, at)| serde_json::json!({ "identity": identity, "at": rfc3339(at) }),
+            ),
         }
     }
 }

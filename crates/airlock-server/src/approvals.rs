@@ -8,9 +8,7 @@
 use std::sync::Arc;
 
 use airlock_audit::Timestamp;
-use airlock_store::{
-    Approval, ApprovalRequest, Principal, RequestStatus, VoteKind,
-};
+use airlock_store::{Approval, ApprovalRequest, Principal, RequestStatus, VoteKind};
 use airlock_store::{RequestView, Vote};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -28,7 +26,10 @@ pub async fn list(
 ) -> Result<Json<Vec<ApprovalView>>, Problem> {
     let requests = caller.tenant.requests(query.status).await?;
     let mut views = Vec::with_capacity(requests.len());
-    for request in requests.iter().filter(|request| visible_to(&caller, request)) {
+    for request in requests
+        .iter()
+        .filter(|request| visible_to(&caller, request))
+    {
         let missing = if request.status == RequestStatus::Pending {
             let approvals = caller.tenant.approvals(&request.id).await?;
             missing_now(request, &approvals)
@@ -102,10 +103,20 @@ async fn vote(
     }
     let outcome = caller
         .tenant
-        .record_approval(&id, &approver.id, kind, comment.as_deref(), Timestamp::now())
+        .record_approval(
+            &id,
+            &approver.id,
+            kind,
+            comment.as_deref(),
+            Timestamp::now(),
+        )
         .await?;
     let receipt_id = if outcome.requirement_met() {
-        Some(ensure_receipt(&gate, caller.tenant.as_ref(), &outcome.request).await?.id)
+        Some(
+            ensure_receipt(&gate, caller.tenant.as_ref(), &outcome.request)
+                .await?
+                .id,
+        )
     } else {
         None
     };

@@ -8,9 +8,7 @@ use std::sync::Arc;
 
 use airlock_audit::{EntryKind, Timestamp};
 use airlock_engine::Evaluation;
-use airlock_model::{
-    ActionRequest, ApprovalRequirement, Decision, EnvTier, ToolInput, Verdict,
-};
+use airlock_model::{ActionRequest, ApprovalRequirement, Decision, EnvTier, ToolInput, Verdict};
 use airlock_policy::Principal as PolicyPrincipal;
 use airlock_store::{Agent, AuditEvent, NewEscalation};
 use axum::extract::State;
@@ -19,7 +17,7 @@ use serde_json::json;
 
 use crate::auth::Caller;
 use crate::problem::Problem;
-use crate::wire::{ApprovalView, Body, SubmitResponse, Submission};
+use crate::wire::{ApprovalView, Body, Submission, SubmitResponse};
 use crate::Gate;
 
 pub async fn submit(
@@ -59,10 +57,8 @@ pub async fn submit(
             environment: environment_of(&request, &decision),
             requirement: requirement_of(&decision),
             decision: decision.clone(),
-            expires_at: Timestamp::from_datetime(
-                now.as_datetime() + gate.config.request_ttl,
-            )
-            .map_err(|error| Problem::internal(error.to_string()))?,
+            expires_at: Timestamp::from_datetime(now.as_datetime() + gate.config.request_ttl)
+                .map_err(|error| Problem::internal(error.to_string()))?,
             action: request,
         };
         let held = caller.tenant.submit_escalation(escalation, now).await?;

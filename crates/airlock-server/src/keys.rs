@@ -15,7 +15,7 @@ use crate::problem::Problem;
 /// Where receipt keys come from.
 pub enum ReceiptKeys {
     /// One key for every tenant (tests, single-team set-ups).
-    Shared(SigningKeyPair),
+    Shared(Box<SigningKeyPair>),
     /// `<dir>/<tenant>/receipts.key`, loaded once and cached.
     PerTenant {
         dir: PathBuf,
@@ -39,7 +39,7 @@ impl ReceiptKeys {
     /// The key that signs `tenant`'s receipts.
     pub fn for_tenant(&self, tenant: &TenantId) -> Result<SigningKeyPair, Problem> {
         match self {
-            ReceiptKeys::Shared(key) => Ok(key.clone()),
+            ReceiptKeys::Shared(key) => Ok((**key).clone()),
             ReceiptKeys::PerTenant { dir, cache } => {
                 if let Some(key) = cache.read().ok().and_then(|keys| keys.get(tenant).cloned()) {
                     return Ok(key);
@@ -78,7 +78,10 @@ mod tests {
         {
             use std::os::unix::fs::PermissionsExt;
             let path = ReceiptKeys::paths(dir.path(), &acme).secret;
-            let mode = std::fs::metadata(path).expect("key file").permissions().mode();
+            let mode = std::fs::metadata(path)
+                .expect("key file")
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
     }

@@ -22,10 +22,7 @@ impl Problem {
     pub fn new(status: StatusCode, slug: &str, detail: impl Into<String>) -> Problem {
         Problem {
             kind: format!("urn:airlock:problem:{slug}"),
-            title: status
-                .canonical_reason()
-                .unwrap_or("Error")
-                .to_owned(),
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
             status: status.as_u16(),
             detail: detail.into(),
         }
@@ -65,8 +62,7 @@ impl Problem {
 
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
-        let status =
-            StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body = serde_json::to_vec(&self).unwrap_or_default();
         let mut response = (status, body).into_response();
         response.headers_mut().insert(
@@ -91,12 +87,17 @@ pub async fn bare_errors_as_problems(response: Response) -> Response {
         return response;
     }
     let (slug, detail) = match status {
-        StatusCode::REQUEST_TIMEOUT => ("timeout", "the request took longer than the server allows"),
+        StatusCode::REQUEST_TIMEOUT => {
+            ("timeout", "the request took longer than the server allows")
+        }
         StatusCode::PAYLOAD_TOO_LARGE => (
             "body-too-large",
             "the request body is larger than the server accepts (see --max-body)",
         ),
-        StatusCode::METHOD_NOT_ALLOWED => ("method-not-allowed", "this endpoint does not take that method"),
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "method-not-allowed",
+            "this endpoint does not take that method",
+        ),
         _ => ("error", "the request failed"),
     };
     Problem::new(status, slug, detail).into_response()

@@ -12,8 +12,8 @@ use airlock_audit::Timestamp;
 use airlock_keys::TrustedKeys;
 use airlock_model::ToolInput;
 use airlock_receipts::{
-    issue, new_receipt_id, verify_envelope, Approver, Envelope, ReceiptRequest, Statement,
-    Subject, SubjectDigest, VerifyOptions,
+    issue, new_receipt_id, verify_envelope, Approver, Envelope, ReceiptRequest, Statement, Subject,
+    SubjectDigest, VerifyOptions,
 };
 use airlock_store::{
     ApprovalRequest, NewReceipt, Receipt, ReceiptRef, RequestStatus, StoreError, TenantStore,
@@ -50,7 +50,10 @@ pub async fn fetch(
         return Err(Problem::new(
             axum::http::StatusCode::GONE,
             "receipt-revoked",
-            format!("receipt `{}` was revoked at {} by `{}`", receipt.id, revoked.at, revoked.by),
+            format!(
+                "receipt `{}` was revoked at {} by `{}`",
+                receipt.id, revoked.at, revoked.by
+            ),
         ));
     }
     Ok(Json(receipt.envelope))
@@ -136,8 +139,11 @@ pub async fn redeem(
         )
         .map_err(|error| Problem::internal(error.to_string()))?;
     let now = Timestamp::now();
-    let verified = verify_envelope(&body.envelope, &VerifyOptions::new(&trusted, now.as_datetime()))
-        .map_err(|error| Problem::bad_request("receipt-invalid", error.to_string()))?;
+    let verified = verify_envelope(
+        &body.envelope,
+        &VerifyOptions::new(&trusted, now.as_datetime()),
+    )
+    .map_err(|error| Problem::bad_request("receipt-invalid", error.to_string()))?;
     let predicate = verified.predicate();
     if predicate.tenant != caller.tenant.tenant_id().as_str() {
         return Err(Problem::not_found(format!(
@@ -187,8 +193,9 @@ fn statement_of(envelope: &Envelope) -> Result<Statement, Problem> {
     let payload = envelope
         .decode_payload()
         .ok_or_else(|| Problem::internal("a freshly signed receipt does not decode"))?;
-    serde_json::from_slice(&payload)
-        .map_err(|error| Problem::internal(format!("a freshly signed receipt does not parse: {error}")))
+    serde_json::from_slice(&payload).map_err(|error| {
+        Problem::internal(format!("a freshly signed receipt does not parse: {error}"))
+    })
 }
 
 fn timestamp(at: time::OffsetDateTime) -> Result<Timestamp, Problem> {

@@ -54,7 +54,11 @@ async fn world(url: &str) -> World {
                 ("admin", "admin"),
             ],
         ),
-        ("beta", vec![("agent_b", "dave_b")], vec![("dave_b", "senior")]),
+        (
+            "beta",
+            vec![("agent_b", "dave_b")],
+            vec![("dave_b", "senior")],
+        ),
     ] {
         let id = TenantId::new(tenant).expect("tenant id");
         store
@@ -104,7 +108,7 @@ async fn world(url: &str) -> World {
     let gate = Arc::new(Gate::new(
         Arc::clone(&store),
         engine,
-        ReceiptKeys::Shared(key.clone()),
+        ReceiptKeys::Shared(Box::new(key.clone())),
         config,
     ));
     let take = |name: &str| tokens.get(name).cloned().expect("token");
@@ -226,7 +230,10 @@ async fn approval_rules_and_refusals(w: &World) {
             json!({"tool": "shell", "input": {"command": "git status"}}),
         )
         .await;
-    assert_eq!((status, answer["verdict"].as_str()), (StatusCode::OK, Some("allow")));
+    assert_eq!(
+        (status, answer["verdict"].as_str()),
+        (StatusCode::OK, Some("allow"))
+    );
     let (_, answer) = w
         .post(
             "/v1/actions",
@@ -235,7 +242,11 @@ async fn approval_rules_and_refusals(w: &World) {
         )
         .await;
     assert_eq!(answer["verdict"], "deny", "{answer}");
-    assert_eq!(w.audit_size("acme").await, before + 2, "each decision is logged");
+    assert_eq!(
+        w.audit_size("acme").await,
+        before + 2,
+        "each decision is logged"
+    );
 
     let id = w.submit_plan(&w.agent).await;
     let (_, detail) = w.get(&format!("/v1/approvals/{id}"), &w.bob).await;
@@ -244,27 +255,50 @@ async fn approval_rules_and_refusals(w: &World) {
         detail["plan"]["changes"][0]["address"],
         "terraform_data.cost_explorer_production"
     );
-    assert!(detail["decision"]["findings"][0]["evidence"].is_object(), "{detail}");
+    assert!(
+        detail["decision"]["findings"][0]["evidence"].is_object(),
+        "{detail}"
+    );
 
     // No receipt before approval.
-    let (status, problem) = w.get(&format!("/v1/approvals/{id}/receipt"), &w.agent).await;
-    assert_eq!((status, slug(&problem)), (StatusCode::CONFLICT, "not-approved"));
+    let (status, problem) = w
+        .get(&format!("/v1/approvals/{id}/receipt"), &w.agent)
+        .await;
+    assert_eq!(
+        (status, slug(&problem)),
+        (StatusCode::CONFLICT, "not-approved")
+    );
 
     let refusals_start = w.audit_size("acme").await;
     // Unauthenticated, unknown token, an agent voting, the operator voting,
     // another tenant's approver: each refused with its reason, nothing stored.
     let (status, problem) = w
-        .call(Method::POST, &format!("/v1/approvals/{id}/approve"), None, None)
+        .call(
+            Method::POST,
+            &format!("/v1/approvals/{id}/approve"),
+            None,
+            None,
+        )
         .await;
-    assert_eq!((status, slug(&problem)), (StatusCode::UNAUTHORIZED, "unauthenticated"));
+    assert_eq!(
+        (status, slug(&problem)),
+        (StatusCode::UNAUTHORIZED, "unauthenticated")
+    );
     let (status, _) = w
-        .post(&format!("/v1/approvals/{id}/approve"), "alk_not-a-token", json!({}))
+        .post(
+            &format!("/v1/approvals/{id}/approve"),
+            "alk_not-a-token",
+            json!({}),
+        )
         .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let (status, problem) = w
         .post(&format!("/v1/approvals/{id}/approve"), &w.agent, json!({}))
         .await;
-    assert_eq!((status, slug(&problem)), (StatusCode::FORBIDDEN, "approvers-only"));
+    assert_eq!(
+        (status, slug(&problem)),
+        (StatusCode::FORBIDDEN, "approvers-only")
+    );
     let (status, problem) = w
         .post(&format!("/v1/approvals/{id}/approve"), &w.alice, json!({}))
         .await;
@@ -275,7 +309,10 @@ async fn approval_rules_and_refusals(w: &World) {
     let (status, problem) = w
         .post(&format!("/v1/approvals/{id}/approve"), &w.dave_b, json!({}))
         .await;
-    assert_eq!((status, slug(&problem)), (StatusCode::NOT_FOUND, "not-found"));
+    assert_eq!(
+        (status, slug(&problem)),
+        (StatusCode::NOT_FOUND, "not-found")
+    );
     // Malformed and oversize bodies.
     let (status, problem) = w
         .call(
@@ -285,7 +322,10 @@ async fn approval_rules_and_refusals(w: &World) {
             Some(b"{\"comment\": ".to_vec()),
         )
         .await;
-    assert_eq!((status, slug(&problem)), (StatusCode::BAD_REQUEST, "invalid-body"));
+    assert_eq!(
+        (status, slug(&problem)),
+        (StatusCode::BAD_REQUEST, "invalid-body")
+    );
     let (status, problem) = w
         .call(
             Method::POST,
@@ -294,7 +334,10 @@ async fn approval_rules_and_refusals(w: &World) {
             Some(b"{\"tool\": \"shell\", \"input\": ".to_vec()),
         )
         .await;
-    assert_eq!((status, slug(&problem)), (StatusCode::BAD_REQUEST, "malformed-json"));
+    assert_eq!(
+        (status, slug(&problem)),
+        (StatusCode::BAD_REQUEST, "malformed-json")
+    );
     let (status, problem) = w
         .call(
             Method::POST,
@@ -303,7 +346,10 @@ async fn approval_rules_and_refusals(w: &World) {
             Some(br#"{"tool": "teleport", "input": {}}"#.to_vec()),
         )
         .await;
-    assert_eq!((status, slug(&problem)), (StatusCode::BAD_REQUEST, "invalid-body"));
+    assert_eq!(
+        (status, slug(&problem)),
+        (StatusCode::BAD_REQUEST, "invalid-body")
+    );
     let huge = json!({"tool": "shell", "input": {"command": "x".repeat(512 * 1024)}});
     let (status, problem) = w.post("/v1/actions", &w.agent, huge).await;
     assert_eq!(
@@ -320,23 +366,35 @@ async fn approval_rules_and_refusals(w: &World) {
 
     // One approval is not enough; the same approver twice counts once.
     let (status, answer) = w
-        .post(&format!("/v1/approvals/{id}/approve"), &w.carol, json!({"comment": "ok"}))
+        .post(
+            &format!("/v1/approvals/{id}/approve"),
+            &w.carol,
+            json!({"comment": "ok"}),
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(answer["approval"]["status"], "pending");
     let (status, problem) = w
         .post(&format!("/v1/approvals/{id}/approve"), &w.carol, json!({}))
         .await;
-    assert_eq!((status, slug(&problem)), (StatusCode::CONFLICT, "already-voted"));
+    assert_eq!(
+        (status, slug(&problem)),
+        (StatusCode::CONFLICT, "already-voted")
+    );
     // A senior completes it; the receipt is signed at once.
     let (status, answer) = w
         .post(&format!("/v1/approvals/{id}/approve"), &w.bob, json!({}))
         .await;
     assert_eq!(status, StatusCode::OK, "{answer}");
     assert_eq!(answer["approval"]["status"], "approved");
-    let receipt_id = answer["receipt_id"].as_str().expect("receipt id").to_owned();
+    let receipt_id = answer["receipt_id"]
+        .as_str()
+        .expect("receipt id")
+        .to_owned();
 
-    let (status, envelope) = w.get(&format!("/v1/approvals/{id}/receipt"), &w.agent).await;
+    let (status, envelope) = w
+        .get(&format!("/v1/approvals/{id}/receipt"), &w.agent)
+        .await;
     assert_eq!(status, StatusCode::OK);
     let text = envelope.to_string();
     let trusted = w.trusted();
@@ -354,10 +412,16 @@ async fn approval_rules_and_refusals(w: &World) {
     approvers.sort_unstable();
     assert_eq!(approvers, ["bob", "carol"]);
     // The other tenant cannot read or redeem it.
-    let (status, _) = w.get(&format!("/v1/approvals/{id}/receipt"), &w.agent_b).await;
+    let (status, _) = w
+        .get(&format!("/v1/approvals/{id}/receipt"), &w.agent_b)
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, _) = w
-        .post("/v1/receipts/redeem", &w.agent_b, json!({"envelope": envelope}))
+        .post(
+            "/v1/receipts/redeem",
+            &w.agent_b,
+            json!({"envelope": envelope}),
+        )
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     // A forged envelope (payload changed) is refused without touching the store.
@@ -369,26 +433,47 @@ async fn approval_rules_and_refusals(w: &World) {
     let (status, problem) = w
         .post("/v1/receipts/redeem", &w.agent, json!({"envelope": forged}))
         .await;
-    assert_eq!((status, slug(&problem)), (StatusCode::BAD_REQUEST, "receipt-invalid"));
+    assert_eq!(
+        (status, slug(&problem)),
+        (StatusCode::BAD_REQUEST, "receipt-invalid")
+    );
     // Redeemed once; the replay is refused.
     let (status, _) = w
-        .post("/v1/receipts/redeem", &w.agent, json!({"envelope": envelope}))
+        .post(
+            "/v1/receipts/redeem",
+            &w.agent,
+            json!({"envelope": envelope}),
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
     let (status, problem) = w
-        .post("/v1/receipts/redeem", &w.agent, json!({"envelope": envelope}))
+        .post(
+            "/v1/receipts/redeem",
+            &w.agent,
+            json!({"envelope": envelope}),
+        )
         .await;
-    assert_eq!((status, slug(&problem)), (StatusCode::CONFLICT, "receipt-replayed"));
+    assert_eq!(
+        (status, slug(&problem)),
+        (StatusCode::CONFLICT, "receipt-replayed")
+    );
     // Any rejection ends a request.
     let other = w.submit_plan(&w.agent).await;
     let (_, answer) = w
-        .post(&format!("/v1/approvals/{other}/reject"), &w.carol, json!({"comment": "no"}))
+        .post(
+            &format!("/v1/approvals/{other}/reject"),
+            &w.carol,
+            json!({"comment": "no"}),
+        )
         .await;
     assert_eq!(answer["approval"]["status"], "rejected");
     let (status, problem) = w
         .post(&format!("/v1/approvals/{other}/approve"), &w.bob, json!({}))
         .await;
-    assert_eq!((status, slug(&problem)), (StatusCode::CONFLICT, "not-pending"));
+    assert_eq!(
+        (status, slug(&problem)),
+        (StatusCode::CONFLICT, "not-pending")
+    );
 }
 
 /// Tenant B sees nothing of tenant A, on every endpoint.
@@ -420,7 +505,11 @@ async fn tenant_isolation(w: &World) {
     let (status, _) = w
         .post("/v1/agents/agent/revoke", &w.dave_b, json!({}))
         .await;
-    assert_eq!(status, StatusCode::FORBIDDEN, "beta's senior is not an admin");
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "beta's senior is not an admin"
+    );
     // The other tenant's revocation list holds nothing of this tenant's.
     let (_, envelope) = w.get("/v1/revocations", &w.agent_b).await;
     let mut trusted = TrustedKeys::new();
@@ -451,8 +540,12 @@ async fn revocation(w: &World) {
     let pending = w.submit_plan(&w.agent).await;
     let approved = w.submit_plan(&w.agent).await;
     for token in [&w.carol, &w.bob] {
-        w.post(&format!("/v1/approvals/{approved}/approve"), token, json!({}))
-            .await;
+        w.post(
+            &format!("/v1/approvals/{approved}/approve"),
+            token,
+            json!({}),
+        )
+        .await;
     }
     let (_, envelope) = w
         .get(&format!("/v1/approvals/{approved}/receipt"), &w.agent)
@@ -475,9 +568,7 @@ async fn revocation(w: &World) {
             })
         })
         .collect();
-    let (status, withdrawn) = w
-        .post("/v1/agents/agent/revoke", &w.admin, json!({}))
-        .await;
+    let (status, withdrawn) = w.post("/v1/agents/agent/revoke", &w.admin, json!({})).await;
     assert_eq!(status, StatusCode::OK, "{withdrawn}");
     for task in in_flight {
         let status = task.await.expect("task");
@@ -493,9 +584,16 @@ async fn revocation(w: &World) {
         .any(|id| id == pending.as_str()));
     // 1. New actions are refused with "agent revoked".
     let (status, problem) = w
-        .post("/v1/actions", &w.agent, json!({"tool": "shell", "input": {"command": "ls"}}))
+        .post(
+            "/v1/actions",
+            &w.agent,
+            json!({"tool": "shell", "input": {"command": "ls"}}),
+        )
         .await;
-    assert_eq!((status, slug(&problem)), (StatusCode::FORBIDDEN, "agent-revoked"));
+    assert_eq!(
+        (status, slug(&problem)),
+        (StatusCode::FORBIDDEN, "agent-revoked")
+    );
     // 2. Its pending approvals are cancelled.
     let (_, detail) = w.get(&format!("/v1/approvals/{pending}"), &w.bob).await;
     assert_eq!(detail["status"], "cancelled");
@@ -503,7 +601,10 @@ async fn revocation(w: &World) {
     let (status, problem) = w
         .post("/v1/receipts/redeem", &w.bob, json!({"envelope": envelope}))
         .await;
-    assert_eq!((status, slug(&problem)), (StatusCode::GONE, "receipt-revoked"));
+    assert_eq!(
+        (status, slug(&problem)),
+        (StatusCode::GONE, "receipt-revoked")
+    );
     // 4. Offline verifiers learn it from the signed list.
     let (_, list) = w.get("/v1/revocations", &w.bob).await;
     let trusted = w.trusted();
@@ -543,7 +644,11 @@ async fn run_all(url: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gate_on_sqlite() {
     let dir = tempfile::tempdir().expect("tempdir");
-    run_all(&format!("sqlite://{}", dir.path().join("gate.db").display())).await;
+    run_all(&format!(
+        "sqlite://{}",
+        dir.path().join("gate.db").display()
+    ))
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -164,7 +164,9 @@ pub fn vote_outcome(answer: &Value) -> String {
     match approval["status"].as_str().unwrap_or("-") {
         "pending" => format!(
             "{id}: vote recorded; still {}",
-            approval["missing"].as_str().unwrap_or("needs more approvals")
+            approval["missing"]
+                .as_str()
+                .unwrap_or("needs more approvals")
         ),
         "approved" => format!(
             "{id}: approved; receipt {} signed",

@@ -112,7 +112,10 @@ impl Client {
     }
 }
 
-fn read<T: DeserializeOwned>(mut response: ureq::http::Response<ureq::Body>, url: &str) -> Result<T> {
+fn read<T: DeserializeOwned>(
+    mut response: ureq::http::Response<ureq::Body>,
+    url: &str,
+) -> Result<T> {
     let status = response.status();
     let text = response
         .body_mut()

@@ -31,7 +31,8 @@ use crate::Format;
 
 /// The real plan from the incident's shape: `terraform_data.cost_explorer_production`
 /// is deleted and created again.
-const PLAN: &str = include_str!("../../../../tests/fixtures/terraform/plan-replace-production.json");
+const PLAN: &str =
+    include_str!("../../../../tests/fixtures/terraform/plan-replace-production.json");
 const PLAN_NAME: &str = "plan-replace-production.json";
 const TENANT: &str = "demo";
 
@@ -70,7 +71,13 @@ struct Story {
 }
 
 impl Story {
-    fn record(&mut self, title: &'static str, expected: &'static str, outcome: String, passed: bool) {
+    fn record(
+        &mut self,
+        title: &'static str,
+        expected: &'static str,
+        outcome: String,
+        passed: bool,
+    ) {
         match self.format {
             Format::Human => {
                 let mark = if passed { "ok" } else { "UNEXPECTED" };
@@ -135,7 +142,11 @@ pub fn run(args: DemoArgs) -> Result<u8> {
             receipt_keys,
             GateConfig::default(),
         ));
-        tokio::spawn(airlock_server::serve(listener, gate, std::future::pending()));
+        tokio::spawn(airlock_server::serve(
+            listener,
+            gate,
+            std::future::pending(),
+        ));
         anyhow::Ok((store, address, tokens))
     })?;
     let server = format!("http://{address}");
@@ -143,7 +154,9 @@ pub fn run(args: DemoArgs) -> Result<u8> {
         println!("airlock demo: an AI agent wants to apply a Terraform plan to production.");
         println!("gate: {server}, state in {}", dir.display());
         println!("cast: agent ops-agent acts for alice; approvers alice (senior), bob (senior), carol (sre)");
-        println!("policy: changes to production need two people, one of them senior; never the operator");
+        println!(
+            "policy: changes to production need two people, one of them senior; never the operator"
+        );
     }
     let mut story = Story {
         format: args.format,
@@ -271,7 +284,10 @@ fn play(
         }),
     )?;
     let verdict = submitted["verdict"].as_str().unwrap_or("-").to_owned();
-    let request_id = submitted["approval"]["id"].as_str().unwrap_or("").to_owned();
+    let request_id = submitted["approval"]["id"]
+        .as_str()
+        .unwrap_or("")
+        .to_owned();
     let finding = submitted["decision"]["findings"]
         .as_array()
         .and_then(|findings| findings.iter().find(|f| f["verdict"] == "escalate"))
@@ -303,10 +319,7 @@ fn play(
     story.record(
         "The deploy pipeline asks for a receipt before anyone approved",
         "no receipt, so no deploy",
-        format!(
-            "{}",
-            refusal(&early).unwrap_or_else(|| "a receipt was handed out".into())
-        ),
+        refusal(&early).unwrap_or_else(|| "a receipt was handed out".into()),
         refused_with(&early, "not-approved"),
     );
 
@@ -377,7 +390,8 @@ fn play(
             .with_environment("production")
             .with_subject_bytes(PLAN.as_bytes()),
     );
-    let redeemed: Result<Value> = agent.post("/v1/receipts/redeem", &json!({ "envelope": envelope }));
+    let redeemed: Result<Value> =
+        agent.post("/v1/receipts/redeem", &json!({ "envelope": envelope }));
     story.record(
         "The pipeline runs `airlock verify` on the receipt and the plan, online",
         "valid: signature, plan digest, environment and expiry hold; redeemed once",
@@ -415,7 +429,10 @@ fn play(
             Ok(_) => "VALID (the altered plan passed)".into(),
             Err(error) => format!("REFUSED: {error}"),
         },
-        matches!(swapped, Err(airlock_receipts::VerifyError::SubjectMismatch { .. })),
+        matches!(
+            swapped,
+            Err(airlock_receipts::VerifyError::SubjectMismatch { .. })
+        ),
     );
 
     // 8. The receipt is used after it expired.

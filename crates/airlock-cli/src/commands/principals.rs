@@ -375,7 +375,10 @@ pub fn emergency_stop(args: EmergencyStopArgs) -> Result<u8> {
             let withdrawn = tenant.emergency_stop(&actor(), Timestamp::now()).await?;
             print_withdrawn(
                 args.format,
-                &format!("tenant {} stopped: every action is denied", args.state.tenant),
+                &format!(
+                    "tenant {} stopped: every action is denied",
+                    args.state.tenant
+                ),
                 &withdrawn,
             );
         }

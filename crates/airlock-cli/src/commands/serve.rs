@@ -95,7 +95,9 @@ fn tenant_engines(state: &StateArgs) -> Result<Vec<(TenantId, Engine)>> {
     };
     let mut engines = Vec::new();
     for entry in entries {
-        let dir = entry.with_context(|| format!("cannot list {}", root.display()))?.path();
+        let dir = entry
+            .with_context(|| format!("cannot list {}", root.display()))?
+            .path();
         let config = dir.join("airlock.toml");
         if !config.is_file() {
             continue;
@@ -109,8 +111,7 @@ fn tenant_engines(state: &StateArgs) -> Result<Vec<(TenantId, Engine)>> {
             .with_context(|| format!("{}: not a valid tenant id", dir.display()))?;
         let loaded = LoadedConfig::discover(Some(&config), &dir)
             .with_context(|| format!("tenant {name}"))?;
-        let engine =
-            Engine::new(loaded).with_context(|| format!("tenant {name}'s policies"))?;
+        let engine = Engine::new(loaded).with_context(|| format!("tenant {name}'s policies"))?;
         engines.push((tenant, engine));
     }
     Ok(engines)
@@ -154,7 +155,11 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         "m" => value.saturating_mul(60),
         "h" => value.saturating_mul(3600),
         "d" => value.saturating_mul(86_400),
-        other => return Err(format!("{text:?}: unknown unit {other:?}; use s, m, h or d")),
+        other => {
+            return Err(format!(
+                "{text:?}: unknown unit {other:?}; use s, m, h or d"
+            ))
+        }
     };
     if seconds == 0 {
         return Err(format!("{text:?}: must be longer than zero"));

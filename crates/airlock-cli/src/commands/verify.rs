@@ -133,7 +133,9 @@ pub fn run(args: VerifyArgs) -> Result<u8> {
         None => verify(&receipt, &options).map_err(|error| error.to_string()),
     };
     let outcome = match (outcome, &args.server) {
-        (Ok(verified), Some(server)) => redeem(server, &args.token_env, &receipt).map(|()| verified),
+        (Ok(verified), Some(server)) => {
+            redeem(server, &args.token_env, &receipt).map(|()| verified)
+        }
         (outcome, _) => outcome,
     };
     let code = if outcome.is_ok() {
@@ -178,10 +180,11 @@ pub fn run(args: VerifyArgs) -> Result<u8> {
 fn redeem(server: &str, token_env: &str, receipt: &str) -> Result<(), String> {
     let token = std::env::var(token_env)
         .map_err(|_| format!("cannot redeem online: ${token_env} holds no token"))?;
-    let envelope: serde_json::Value = serde_json::from_str(receipt)
-        .map_err(|error| format!("malformed envelope: {error}"))?;
+    let envelope: serde_json::Value =
+        serde_json::from_str(receipt).map_err(|error| format!("malformed envelope: {error}"))?;
     let client = Client::with_token(server, token);
-    match client.post::<serde_json::Value>("/v1/receipts/redeem", &json!({ "envelope": envelope })) {
+    match client.post::<serde_json::Value>("/v1/receipts/redeem", &json!({ "envelope": envelope }))
+    {
         Ok(_) => Ok(()),
         Err(error) => match error.downcast_ref::<Refused>() {
             Some(Refused(problem)) => Err(format!("{} ({})", problem.detail, problem.slug())),
