@@ -33,6 +33,7 @@ struct World {
     carol: String,
     dave_b: String,
     admin: String,
+    admin_b: String,
 }
 
 async fn world(url: &str) -> World {
@@ -57,7 +58,7 @@ async fn world(url: &str) -> World {
         (
             "beta",
             vec![("agent_b", "dave_b")],
-            vec![("dave_b", "senior")],
+            vec![("dave_b", "senior"), ("admin_b", "admin")],
         ),
     ] {
         let id = TenantId::new(tenant).expect("tenant id");
@@ -122,6 +123,7 @@ async fn world(url: &str) -> World {
         carol: take("carol"),
         dave_b: take("dave_b"),
         admin: take("admin"),
+        admin_b: take("admin_b"),
         store,
     }
 }
@@ -522,6 +524,68 @@ async fn tenant_isolation(w: &World) {
     )
     .expect("signed list");
     assert_eq!(list.tenant, "beta");
+    // Administration is per tenant: beta's admin sees beta's agents only,
+    // cannot revoke acme's, and beta's stop leaves acme running.
+    let (_, agents) = w.get("/v1/agents", &w.admin_b).await;
+    let ids: Vec<_> = agents
+        .as_array()
+        .expect("agents")
+        .iter()
+        .map(|agent| agent["id"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(ids, ["agent_b"]);
+    let (status, _) = w
+        .post("/v1/agents/agent/revoke", &w.admin_b, json!({}))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = w.post("/v1/emergency-stop", &w.admin_b, json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, problem) = w
+        .post(
+            "/v1/actions",
+            &w.agent_b,
+            json!({"tool": "shell", "input": {"command": "ls"}}),
+        )
+        .await;
+    assert_eq!(
+        (status, slug(&problem)),
+        (StatusCode::FORBIDDEN, "emergency-stop")
+    );
+    let (status, answer) = w
+        .post(
+            "/v1/actions",
+            &w.agent,
+            json!({"tool": "shell", "input": {"command": "ls"}}),
+        )
+        .await;
+    assert_eq!(
+        (status, answer["verdict"].as_str()),
+        (StatusCode::OK, Some("allow"))
+    );
+    let (status, _) = w
+        .call(Method::DELETE, "/v1/emergency-stop", Some(&w.admin_b), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = w
+        .post(
+            "/v1/actions",
+            &w.agent_b,
+            json!({"tool": "shell", "input": {"command": "ls"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    // An action is always recorded in its agent's own tenant.
+    let before = (w.audit_size("acme").await, w.audit_size("beta").await);
+    w.post(
+        "/v1/actions",
+        &w.agent_b,
+        json!({"tool": "shell", "input": {"command": "ls"}}),
+    )
+    .await;
+    assert_eq!(
+        (w.audit_size("acme").await, w.audit_size("beta").await),
+        (before.0, before.1 + 1)
+    );
     // Agents see only their own requests.
     let (_, mine) = w.get("/v1/approvals?status=pending", &w.agent).await;
     assert!(mine
