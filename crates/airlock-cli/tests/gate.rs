@@ -289,3 +289,98 @@ fn approvals_and_verify_against_a_running_server() {
     ));
     assert!(shown.contains("revoked"), "{shown}");
 }
+
+fn hook(payload: &str, cwd: &Path, token: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_airlock"))
+        .args(["hook", "claude"])
+        .current_dir(cwd)
+        .env_remove("AIRLOCK_CONFIG")
+        .env("AIRLOCK_AGENT_TOKEN", token)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn hook");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(payload.as_bytes())
+        .expect("payload");
+    child.wait_with_output().expect("hook output")
+}
+
+fn answer(output: &Output) -> Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|_| panic!("{output:?}"))
+}
+
+fn claude_bash(command: &str, cwd: &Path) -> String {
+    json!({
+        "session_id": "s", "cwd": cwd, "hook_event_name": "PreToolUse",
+        "tool_name": "Bash", "tool_input": {"command": command}, "tool_use_id": "t"
+    })
+    .to_string()
+}
+
+#[test]
+fn hooks_ask_the_gate_when_the_project_names_one() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let data_dir = data.to_str().expect("utf-8 path");
+    assert!(
+        airlock(&["tenants", "add", "default", "--data-dir", data_dir], &[])
+            .status
+            .success()
+    );
+    let agent = register(
+        data_dir,
+        &["agents", "add", "claude", "--operator", "alice"],
+    );
+    let bob = register(data_dir, &["approvers", "add", "bob", "--role", "senior"]);
+    let server = serve(&data);
+    let project = dir.path().join("project");
+    std::fs::create_dir_all(&project).expect("project");
+    std::fs::write(
+        project.join("airlock.toml"),
+        format!("[server]\nurl = \"{}\"\n", server.url),
+    )
+    .expect("config");
+
+    let allowed = answer(&hook(
+        &claude_bash("git status", &project),
+        &project,
+        &agent,
+    ));
+    assert_eq!(
+        allowed["hookSpecificOutput"]["permissionDecision"], "allow",
+        "{allowed}"
+    );
+    let held = answer(&hook(
+        &claude_bash("git push --force origin main", &project),
+        &project,
+        &agent,
+    ));
+    let reason = held["hookSpecificOutput"]["permissionDecisionReason"]
+        .as_str()
+        .expect("reason");
+    assert_ne!(held["hookSpecificOutput"]["permissionDecision"], "allow");
+    assert!(reason.contains("waiting as request req_"), "{held}");
+    // The escalation is held in the gate for approvers, named by the agent.
+    let mut response = ureq::get(&format!("{}/v1/approvals?status=pending", server.url))
+        .header("Authorization", &format!("Bearer {bob}"))
+        .call()
+        .expect("list");
+    let pending: Value = response.body_mut().read_json().expect("json");
+    assert_eq!(pending.as_array().map(Vec::len), Some(1), "{pending}");
+    assert_eq!(pending[0]["agent"], "claude");
+
+    // A bad token, or no server, blocks (Claude Code's blocking exit code 2).
+    let refused = hook(&claude_bash("git status", &project), &project, "alk_wrong");
+    assert_eq!(refused.status.code(), Some(2), "{refused:?}");
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("unauthenticated"));
+    drop(server);
+    let unreachable = hook(&claude_bash("git status", &project), &project, &agent);
+    assert_eq!(unreachable.status.code(), Some(2), "{unreachable:?}");
+    assert!(String::from_utf8_lossy(&unreachable.stderr).contains("did not decide"));
+}

@@ -40,6 +40,28 @@ impl Default for AgentConfig {
     }
 }
 
+/// The gate to ask instead of deciding locally: with `url` set, hooks send
+/// every action to `airlock serve`, which decides with the agent's
+/// registered roles, holds escalations for approval and records everything.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Base URL of `airlock serve`; none means decide locally.
+    pub url: Option<String>,
+    /// The environment variable that holds the agent's token (never the
+    /// token itself: the file is usually committed).
+    pub token_env: String,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            url: None,
+            token_env: "AIRLOCK_AGENT_TOKEN".to_string(),
+        }
+    }
+}
+
 /// Where the project's Cedar policies live and how they combine with the
 /// built-in pack.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -73,6 +95,7 @@ pub enum PolicyModeName {
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     pub agent: AgentConfig,
+    pub server: ServerConfig,
     pub policy: PolicyConfig,
     pub shell: ShellConfig,
     pub terraform: PlanConfig,

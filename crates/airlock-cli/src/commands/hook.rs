@@ -11,9 +11,11 @@ use std::path::{Path, PathBuf};
 
 use airlock_engine::{Engine, LoadedConfig};
 use airlock_hooks::{Dialect, HookAction, HookCall, HookResponse, HookVerdict, Scope};
-use airlock_model::{ActionRequest, Decision, Verdict};
+use airlock_model::{ActionRequest, Decision, ToolInput, Verdict};
 use anyhow::{anyhow, bail, Context, Result};
 use clap::{Args, Subcommand, ValueEnum};
+
+use super::client::Client;
 
 /// Guard a coding agent: answer its pre-tool-use hook, or install the hook.
 #[derive(Debug, Args)]
@@ -136,26 +138,57 @@ fn decide(dialect: &dyn Dialect, config: Option<&Path>) -> Result<HookResponse> 
         }
         HookAction::Judge(input) => input,
     };
-    let engine = engine_for(cwd.as_deref(), config)?;
+    let loaded = config_for(cwd.as_deref(), config)?;
+    if let Some(url) = loaded.config.server.url.clone() {
+        let token_env = &loaded.config.server.token_env;
+        let (verdict, reason) = ask_gate(&url, token_env, dialect.name(), input, cwd)?;
+        return Ok(dialect.render(verdict, &reason));
+    }
+    let engine = Engine::new(loaded)?;
     let agent = &engine.config().config.agent;
     let mut request = ActionRequest::new(agent.id.clone(), agent.tenant.clone(), input);
     request.cwd = cwd;
     let decision = engine.evaluate(&request).decision;
-    let (verdict, reason) = hook_reason(&decision);
+    let (verdict, reason) = hook_reason(&decision, None);
     Ok(dialect.render(verdict, &reason))
 }
 
-fn engine_for(cwd: Option<&str>, config: Option<&Path>) -> Result<Engine> {
+fn config_for(cwd: Option<&str>, config: Option<&Path>) -> Result<LoadedConfig> {
     let start = match cwd {
         Some(cwd) if Path::new(cwd).is_dir() => PathBuf::from(cwd),
         _ => std::env::current_dir().context("cannot read the working directory")?,
     };
-    let loaded = LoadedConfig::discover(config, &start)?;
-    Ok(Engine::new(loaded)?)
+    Ok(LoadedConfig::discover(config, &start)?)
 }
 
-/// The verdict and the sentence the model and the user will read.
-fn hook_reason(decision: &Decision) -> (HookVerdict, String) {
+/// Sends the action to `airlock serve` (`[server] url` in airlock.toml). The
+/// gate decides with the agent's registered roles, holds an escalation for
+/// approval and records the decision. Any failure to get an answer blocks.
+fn ask_gate(
+    url: &str,
+    token_env: &str,
+    agent_name: &str,
+    input: ToolInput,
+    cwd: Option<String>,
+) -> Result<(HookVerdict, String)> {
+    let token = std::env::var(token_env).with_context(|| {
+        format!("airlock.toml names a server but ${token_env} holds no agent token")
+    })?;
+    let mut body = serde_json::to_value(&input).context("cannot encode the action")?;
+    body["cwd"] = serde_json::json!(cwd);
+    body["agent"] = serde_json::json!({ "name": agent_name });
+    let answer: serde_json::Value = Client::with_token(url, token)
+        .post("/v1/actions", &body)
+        .context("the airlock server did not decide")?;
+    let decision: Decision = serde_json::from_value(answer["decision"].clone())
+        .context("the airlock server's decision has an unexpected shape")?;
+    let request_id = answer["approval"]["id"].as_str();
+    Ok(hook_reason(&decision, request_id))
+}
+
+/// The verdict and the sentence the model and the user will read; for an
+/// escalation held by the gate, the request an approver must decide.
+fn hook_reason(decision: &Decision, held_as: Option<&str>) -> (HookVerdict, String) {
     match decision.verdict {
         Verdict::Allow => (HookVerdict::Allow, format!("airlock: {}", decision.reason)),
         Verdict::Deny => (
@@ -171,13 +204,17 @@ fn hook_reason(decision: &Decision) -> (HookVerdict, String) {
                 .as_ref()
                 .map(|a| a.describe())
                 .unwrap_or_else(|| "a person".to_string());
-            (
-                HookVerdict::Escalate,
-                format!(
+            let reason = match held_as {
+                Some(id) => format!(
+                    "airlock: this needs approval ({needs}): {}. It is waiting as request {id}; an approver decides with `airlock approvals show {id}`. Tell the user; do not work around it.",
+                    decision.reason
+                ),
+                None => format!(
                     "airlock: this needs approval ({needs}): {}. Ask the user to review it; do not work around it.",
                     decision.reason
                 ),
-            )
+            };
+            (HookVerdict::Escalate, reason)
         }
     }
 }
