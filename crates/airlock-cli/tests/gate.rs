@@ -229,7 +229,7 @@ fn approvals_and_verify_against_a_running_server() {
             .mode();
         assert_eq!(mode & 0o777, 0o600);
     }
-    let verify_args = [
+    let offline_args = [
         "verify",
         "--receipt",
         receipt.to_str().expect("path"),
@@ -239,9 +239,8 @@ fn approvals_and_verify_against_a_running_server() {
         "production",
         "--trusted-key",
         public_key.to_str().expect("path"),
-        "--server",
-        &server.url,
     ];
+    let verify_args = [&offline_args[..], &["--server", &server.url]].concat();
     let pipeline = [("AIRLOCK_TOKEN", agent.as_str())];
     let first_use = airlock(&verify_args, &pipeline);
     assert_eq!(first_use.status.code(), Some(0), "{first_use:?}");
@@ -260,24 +259,17 @@ fn approvals_and_verify_against_a_running_server() {
     let list: Value = response.body_mut().read_json().expect("list");
     let list_path = dir.path().join("revocations.json");
     std::fs::write(&list_path, list.to_string()).expect("list");
-    let offline = airlock(
+    let with_list = [
+        &offline_args[..],
         &[
-            "verify",
-            "--receipt",
-            receipt.to_str().expect("path"),
-            "--subject",
-            plan_path.to_str().expect("path"),
-            "--env",
-            "production",
-            "--trusted-key",
-            public_key.to_str().expect("path"),
             "--revocations",
             list_path.to_str().expect("path"),
             "--revocations-max-age",
             "1h",
         ],
-        &[],
-    );
+    ]
+    .concat();
+    let offline = airlock(&with_list, &[]);
     assert_eq!(offline.status.code(), Some(2), "{offline:?}");
     assert!(
         stdout(&offline).contains("agent bot was revoked"),

@@ -180,6 +180,23 @@ impl World {
         .await
     }
 
+    /// Posts and checks the refusal's status and reason.
+    async fn assert_refused(
+        &self,
+        path: &str,
+        token: &str,
+        body: Value,
+        status: StatusCode,
+        reason: &str,
+    ) {
+        let (got, problem) = self.post(path, token, body).await;
+        assert_eq!(
+            (got, slug(&problem)),
+            (status, reason),
+            "POST {path}: {problem}"
+        );
+    }
+
     async fn submit_plan(&self, token: &str) -> String {
         let (status, answer) = self
             .post(
@@ -294,27 +311,30 @@ async fn approval_rules_and_refusals(w: &World) {
         )
         .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    let (status, problem) = w
-        .post(&format!("/v1/approvals/{id}/approve"), &w.agent, json!({}))
-        .await;
-    assert_eq!(
-        (status, slug(&problem)),
-        (StatusCode::FORBIDDEN, "approvers-only")
-    );
-    let (status, problem) = w
-        .post(&format!("/v1/approvals/{id}/approve"), &w.alice, json!({}))
-        .await;
-    assert_eq!(
-        (status, slug(&problem)),
-        (StatusCode::CONFLICT, "operator-cannot-approve")
-    );
-    let (status, problem) = w
-        .post(&format!("/v1/approvals/{id}/approve"), &w.dave_b, json!({}))
-        .await;
-    assert_eq!(
-        (status, slug(&problem)),
-        (StatusCode::NOT_FOUND, "not-found")
-    );
+    w.assert_refused(
+        &format!("/v1/approvals/{id}/approve"),
+        &w.agent,
+        json!({}),
+        StatusCode::FORBIDDEN,
+        "approvers-only",
+    )
+    .await;
+    w.assert_refused(
+        &format!("/v1/approvals/{id}/approve"),
+        &w.alice,
+        json!({}),
+        StatusCode::CONFLICT,
+        "operator-cannot-approve",
+    )
+    .await;
+    w.assert_refused(
+        &format!("/v1/approvals/{id}/approve"),
+        &w.dave_b,
+        json!({}),
+        StatusCode::NOT_FOUND,
+        "not-found",
+    )
+    .await;
     // Malformed and oversize bodies.
     let (status, problem) = w
         .call(
@@ -353,11 +373,14 @@ async fn approval_rules_and_refusals(w: &World) {
         (StatusCode::BAD_REQUEST, "invalid-body")
     );
     let huge = json!({"tool": "shell", "input": {"command": "x".repeat(512 * 1024)}});
-    let (status, problem) = w.post("/v1/actions", &w.agent, huge).await;
-    assert_eq!(
-        (status, slug(&problem)),
-        (StatusCode::PAYLOAD_TOO_LARGE, "body-too-large")
-    );
+    w.assert_refused(
+        "/v1/actions",
+        &w.agent,
+        huge,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "body-too-large",
+    )
+    .await;
     assert_eq!(
         w.audit_size("acme").await,
         refusals_start,
@@ -376,13 +399,14 @@ async fn approval_rules_and_refusals(w: &World) {
         .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(answer["approval"]["status"], "pending");
-    let (status, problem) = w
-        .post(&format!("/v1/approvals/{id}/approve"), &w.carol, json!({}))
-        .await;
-    assert_eq!(
-        (status, slug(&problem)),
-        (StatusCode::CONFLICT, "already-voted")
-    );
+    w.assert_refused(
+        &format!("/v1/approvals/{id}/approve"),
+        &w.carol,
+        json!({}),
+        StatusCode::CONFLICT,
+        "already-voted",
+    )
+    .await;
     // A senior completes it; the receipt is signed at once.
     let (status, answer) = w
         .post(&format!("/v1/approvals/{id}/approve"), &w.bob, json!({}))
@@ -432,13 +456,14 @@ async fn approval_rules_and_refusals(w: &World) {
         &base64::engine::general_purpose::STANDARD,
         b"{}"
     ));
-    let (status, problem) = w
-        .post("/v1/receipts/redeem", &w.agent, json!({"envelope": forged}))
-        .await;
-    assert_eq!(
-        (status, slug(&problem)),
-        (StatusCode::BAD_REQUEST, "receipt-invalid")
-    );
+    w.assert_refused(
+        "/v1/receipts/redeem",
+        &w.agent,
+        json!({"envelope": forged}),
+        StatusCode::BAD_REQUEST,
+        "receipt-invalid",
+    )
+    .await;
     // Redeemed once; the replay is refused.
     let (status, _) = w
         .post(
@@ -448,17 +473,14 @@ async fn approval_rules_and_refusals(w: &World) {
         )
         .await;
     assert_eq!(status, StatusCode::OK);
-    let (status, problem) = w
-        .post(
-            "/v1/receipts/redeem",
-            &w.agent,
-            json!({"envelope": envelope}),
-        )
-        .await;
-    assert_eq!(
-        (status, slug(&problem)),
-        (StatusCode::CONFLICT, "receipt-replayed")
-    );
+    w.assert_refused(
+        "/v1/receipts/redeem",
+        &w.agent,
+        json!({"envelope": envelope}),
+        StatusCode::CONFLICT,
+        "receipt-replayed",
+    )
+    .await;
     // Any rejection ends a request.
     let other = w.submit_plan(&w.agent).await;
     let (_, answer) = w
@@ -469,13 +491,14 @@ async fn approval_rules_and_refusals(w: &World) {
         )
         .await;
     assert_eq!(answer["approval"]["status"], "rejected");
-    let (status, problem) = w
-        .post(&format!("/v1/approvals/{other}/approve"), &w.bob, json!({}))
-        .await;
-    assert_eq!(
-        (status, slug(&problem)),
-        (StatusCode::CONFLICT, "not-pending")
-    );
+    w.assert_refused(
+        &format!("/v1/approvals/{other}/approve"),
+        &w.bob,
+        json!({}),
+        StatusCode::CONFLICT,
+        "not-pending",
+    )
+    .await;
 }
 
 /// Tenant B sees nothing of tenant A, on every endpoint.
@@ -540,17 +563,14 @@ async fn tenant_isolation(w: &World) {
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, _) = w.post("/v1/emergency-stop", &w.admin_b, json!({})).await;
     assert_eq!(status, StatusCode::OK);
-    let (status, problem) = w
-        .post(
-            "/v1/actions",
-            &w.agent_b,
-            json!({"tool": "shell", "input": {"command": "ls"}}),
-        )
-        .await;
-    assert_eq!(
-        (status, slug(&problem)),
-        (StatusCode::FORBIDDEN, "emergency-stop")
-    );
+    w.assert_refused(
+        "/v1/actions",
+        &w.agent_b,
+        json!({"tool": "shell", "input": {"command": "ls"}}),
+        StatusCode::FORBIDDEN,
+        "emergency-stop",
+    )
+    .await;
     let (status, answer) = w
         .post(
             "/v1/actions",
@@ -647,28 +667,26 @@ async fn revocation(w: &World) {
         .iter()
         .any(|id| id == pending.as_str()));
     // 1. New actions are refused with "agent revoked".
-    let (status, problem) = w
-        .post(
-            "/v1/actions",
-            &w.agent,
-            json!({"tool": "shell", "input": {"command": "ls"}}),
-        )
-        .await;
-    assert_eq!(
-        (status, slug(&problem)),
-        (StatusCode::FORBIDDEN, "agent-revoked")
-    );
+    w.assert_refused(
+        "/v1/actions",
+        &w.agent,
+        json!({"tool": "shell", "input": {"command": "ls"}}),
+        StatusCode::FORBIDDEN,
+        "agent-revoked",
+    )
+    .await;
     // 2. Its pending approvals are cancelled.
     let (_, detail) = w.get(&format!("/v1/approvals/{pending}"), &w.bob).await;
     assert_eq!(detail["status"], "cancelled");
     // 3. Its unredeemed receipt fails online.
-    let (status, problem) = w
-        .post("/v1/receipts/redeem", &w.bob, json!({"envelope": envelope}))
-        .await;
-    assert_eq!(
-        (status, slug(&problem)),
-        (StatusCode::GONE, "receipt-revoked")
-    );
+    w.assert_refused(
+        "/v1/receipts/redeem",
+        &w.bob,
+        json!({"envelope": envelope}),
+        StatusCode::GONE,
+        "receipt-revoked",
+    )
+    .await;
     // 4. Offline verifiers learn it from the signed list.
     let (_, list) = w.get("/v1/revocations", &w.bob).await;
     let trusted = w.trusted();
