@@ -123,6 +123,10 @@ enum ListOrigin {
 
 const OWN_ID_PREFIX: &str = "airlock-mcp-";
 
+/// The methods the proxy judges or filters; a request for one of them
+/// that does not parse as its protocol shape is refused, never forwarded.
+const INTERCEPTED_METHODS: &[&str] = &["tools/call", "tools/list"];
+
 impl Gateway {
     pub fn new(
         judge: Arc<dyn Judge>,
@@ -261,6 +265,22 @@ impl Session {
                     let first_page = list.params.as_ref().is_none_or(|p| p.cursor.is_none());
                     self.list_requests
                         .insert(request.id.clone(), ListOrigin::Client { first_page });
+                }
+                ClientRequest::CustomRequest(custom)
+                    if INTERCEPTED_METHODS.contains(&custom.method.as_str()) =>
+                {
+                    // A tools/call or tools/list whose parameters do not have
+                    // their protocol shape: it cannot be judged or filtered.
+                    let text = format!(
+                        "airlock did not forward this {} request: its parameters are malformed",
+                        custom.method
+                    );
+                    tracing::warn!(request = %request.id, "{text}");
+                    outbox.to_client.push(ServerJsonRpcMessage::error(
+                        ErrorData::invalid_params(text, None),
+                        Some(request.id.clone()),
+                    ));
+                    return;
                 }
                 ClientRequest::InitializeRequest(_) => {
                     self.initialize_id = Some(request.id.clone());
