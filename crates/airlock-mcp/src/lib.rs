@@ -7,9 +7,11 @@
 //! * [`judge`]: the [`Judge`] trait both modes implement; [`local`] (the
 //!   embedded engine) and [`remote`] (`airlock serve`).
 //! * [`pins`]: the pin file and rug-pull detection.
+//! * [`http`]: streamable HTTP mode, listening on a port.
 //! * [`transports`]: the client and server sides over stdio, a child
 //!   process and streamable HTTP, built on `rmcp`'s transports.
 
+pub mod http;
 pub mod judge;
 pub mod local;
 pub mod pins;

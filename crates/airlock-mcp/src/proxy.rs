@@ -121,7 +121,15 @@ enum ListOrigin {
     Own,
 }
 
-const OWN_ID_PREFIX: &str = "airlock-mcp-";
+/// A prefix for the proxy's own request ids that no other session shares.
+fn own_id_prefix() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    static SESSIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u64(SESSIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+    hasher.write_u32(std::process::id());
+    format!("airlock-mcp-{:016x}-", hasher.finish())
+}
 
 /// The methods the proxy judges or filters; a request for one of them
 /// that does not parse as its protocol shape is refused, never forwarded.
@@ -170,6 +178,7 @@ impl Gateway {
             initialize_id: None,
             server_has_tools: false,
             protocol_version: None,
+            own_id_prefix: own_id_prefix(),
             next_own_id: 0,
         };
         session.run(downstream, upstream, events_rx).await
@@ -191,6 +200,9 @@ struct Session {
     initialize_id: Option<RequestId>,
     server_has_tools: bool,
     protocol_version: Option<String>,
+    /// Ids of the proxy's own requests start with this, unique per session
+    /// so that gateways in a chain do not take each other's ids.
+    own_id_prefix: String,
     next_own_id: u64,
 }
 
@@ -256,6 +268,15 @@ impl Session {
 
     fn from_client(&mut self, message: ClientJsonRpcMessage, outbox: &mut Outbox) {
         match &message {
+            JsonRpcMessage::Request(request)
+                if self.list_requests.get(&request.id) == Some(&ListOrigin::Own) =>
+            {
+                outbox.to_client.push(ServerJsonRpcMessage::error(
+                    ErrorData::invalid_request("request id already in use on this session", None),
+                    Some(request.id.clone()),
+                ));
+                return;
+            }
             JsonRpcMessage::Request(request) => match &request.request {
                 ClientRequest::CallToolRequest(_) => {
                     self.on_tool_call(message, outbox);
@@ -493,7 +514,7 @@ impl Session {
 
     fn fetch_tools(&mut self, cursor: Option<String>, outbox: &mut Outbox) {
         self.next_own_id += 1;
-        let id = RequestId::String(format!("{OWN_ID_PREFIX}{}", self.next_own_id).into());
+        let id = RequestId::String(format!("{}{}", self.own_id_prefix, self.next_own_id).into());
         let mut request = json!({"jsonrpc": "2.0", "id": id, "method": "tools/list"});
         if let (Some(cursor), Some(object)) = (cursor, request.as_object_mut()) {
             object.insert("params".into(), json!({ "cursor": cursor }));
