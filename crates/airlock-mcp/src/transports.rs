@@ -22,9 +22,11 @@ pub enum TransportError {
     },
 }
 
-/// The client's side over this process's stdin and stdout.
+/// The client's side over this process's stdin and stdout (non-blocking
+/// when they are pipes, as MCP clients start servers). Must be called
+/// inside a Tokio runtime.
 pub fn client_over_stdio(max_message_bytes: usize) -> impl Transport<RoleServer> {
-    let (stdin, stdout) = rmcp::transport::stdio();
+    let (stdin, stdout) = rmcp::transport::stdio_pipes();
     AsyncRwTransport::new_server(stdin, stdout).with_max_line_length(max_message_bytes)
 }
 

@@ -8,6 +8,7 @@ pub mod eval;
 pub mod explain;
 pub mod hook;
 pub mod keys;
+pub mod mcp;
 pub mod policy;
 pub mod state;
 pub mod verify;
