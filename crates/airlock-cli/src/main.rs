@@ -63,6 +63,7 @@ enum Command {
     Agents(commands::principals::AgentsArgs),
     Approvers(commands::principals::ApproversArgs),
     EmergencyStop(commands::principals::EmergencyStopArgs),
+    Mcp(commands::mcp::McpArgs),
 }
 
 fn main() -> ExitCode {
@@ -90,6 +91,7 @@ fn main() -> ExitCode {
         Command::Agents(args) => commands::principals::agents(args),
         Command::Approvers(args) => commands::principals::approvers(args),
         Command::EmergencyStop(args) => commands::principals::emergency_stop(args),
+        Command::Mcp(args) => commands::mcp::run(cli.config.as_deref(), args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

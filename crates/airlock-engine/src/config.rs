@@ -2,6 +2,7 @@
 //! `--config` flag, else `$AIRLOCK_CONFIG`, else the nearest `airlock.toml`
 //! from the working directory upward, else built-in defaults.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use airlock_policy::{PolicyMode, PolicySources};
@@ -90,6 +91,89 @@ pub enum PolicyModeName {
     Replace,
 }
 
+/// How MCP tool calls are judged: which arguments of which tools carry
+/// something a classifier reads.
+///
+/// ```toml
+/// [[mcp.tools]]
+/// server = "warehouse"          # optional: every server when absent
+/// tool = "run_sql"
+/// sql_dialect = "postgres"      # postgres, mysql, sqlite, duckdb, clickhouse, snowflake
+/// arguments = { query = "sql" } # shell, sql, terraform_plan, written_path
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct McpConfig {
+    pub tools: Vec<McpToolConfig>,
+}
+
+/// The arguments of one tool (on one server, or on any) that carry
+/// something to classify.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct McpToolConfig {
+    /// The server's name as the gateway knows it; every server when absent.
+    #[serde(default)]
+    pub server: Option<String>,
+    /// The tool's name.
+    pub tool: String,
+    /// The SQL dialect of `sql` arguments.
+    #[serde(default)]
+    pub sql_dialect: SqlDialect,
+    /// Argument name → what its value is.
+    pub arguments: BTreeMap<String, McpArgumentKind>,
+}
+
+impl McpToolConfig {
+    /// Whether this rule is about `tool` on `server`.
+    pub fn applies_to(&self, server: &str, tool: &str) -> bool {
+        self.tool == tool && self.server.as_deref().is_none_or(|s| s == server)
+    }
+}
+
+/// What an MCP tool argument carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum McpArgumentKind {
+    /// A shell command line.
+    Shell,
+    /// SQL, in the rule's `sql_dialect`.
+    Sql,
+    /// A Terraform plan in `terraform show -json` form (text or object).
+    TerraformPlan,
+    /// The path of a file the tool writes.
+    WrittenPath,
+}
+
+/// The SQL dialects the database classifier parses.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SqlDialect {
+    #[default]
+    Postgres,
+    Mysql,
+    Sqlite,
+    Duckdb,
+    Clickhouse,
+    Snowflake,
+}
+
+impl SqlDialect {
+    /// The SQL as the dialect's command-line client would be given it, so
+    /// that the database rules judge it exactly as they judge that client.
+    pub fn client_command(self, sql: &str) -> String {
+        let quoted = format!("'{}'", sql.replace('\'', r"'\''"));
+        match self {
+            SqlDialect::Postgres => format!("psql -c {quoted}"),
+            SqlDialect::Mysql => format!("mysql -e {quoted}"),
+            SqlDialect::Sqlite => format!("sqlite3 database.db {quoted}"),
+            SqlDialect::Duckdb => format!("duckdb -c {quoted}"),
+            SqlDialect::Clickhouse => format!("clickhouse-client --query {quoted}"),
+            SqlDialect::Snowflake => format!("snowsql -q {quoted}"),
+        }
+    }
+}
+
 /// The whole of `airlock.toml`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -99,6 +183,8 @@ pub struct Config {
     pub policy: PolicyConfig,
     pub shell: ShellConfig,
     pub terraform: PlanConfig,
+    /// How MCP tool calls' arguments are read.
+    pub mcp: McpConfig,
     /// The organisation's floor for `airlock policy analyze` (read by the
     /// governance commands; kept here so one file serves both).
     pub governance: toml::Table,
@@ -210,6 +296,27 @@ mod tests {
         assert!(err.contains("airlock.toml"), "{err}");
         assert!(err.contains("line 3"), "{err}");
         assert!(err.contains("role"), "{err}");
+    }
+
+    #[test]
+    fn mcp_argument_rules_are_read_from_the_config() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("airlock.toml");
+        std::fs::write(
+            &path,
+            "[[mcp.tools]]\nserver = \"warehouse\"\ntool = \"run_sql\"\nsql_dialect = \"mysql\"\narguments = { query = \"sql\" }\n",
+        )
+        .unwrap();
+        let loaded = LoadedConfig::read(&path).unwrap();
+        let rule = &loaded.config.mcp.tools[0];
+        assert!(rule.applies_to("warehouse", "run_sql"));
+        assert!(!rule.applies_to("other", "run_sql"));
+        assert_eq!(rule.sql_dialect, SqlDialect::Mysql);
+        assert_eq!(rule.arguments["query"], McpArgumentKind::Sql);
+        assert_eq!(
+            SqlDialect::Mysql.client_command("SELECT 'a'"),
+            r"mysql -e 'SELECT '\''a'\'''"
+        );
     }
 
     #[test]

@@ -14,15 +14,15 @@ mod mcp_call;
 use std::path::PathBuf;
 
 use airlock_model::{
-    ActionRequest, Classification, Decision, Effect, EffectKind, EnvTier, Evidence, Reversibility,
-    Risk, Span, Target, TargetKind, ToolInput,
+    ActionRequest, Classification, Decision, Effect, EffectKind, EnvTier, Evidence, McpToolHints,
+    Reversibility, Risk, Span, Target, TargetKind, ToolInput,
 };
 use airlock_policy::{PolicyEngine, PolicyError, Principal};
 use airlock_shell::ShellClassifier;
 use airlock_terraform::{PlanClassifier, PlanReport};
 use serde::Serialize;
 
-pub use config::{Config, LoadedConfig};
+pub use config::{Config, LoadedConfig, McpArgumentKind, McpConfig, McpToolConfig, SqlDialect};
 
 /// Why an engine could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -167,8 +167,21 @@ impl Engine {
                 server,
                 tool,
                 arguments,
+                annotations,
             } => (
-                mcp_call::classify(&self.shell, server, tool, arguments),
+                mcp_call::classify(
+                    &mcp_call::McpClassifiers {
+                        shell: &self.shell,
+                        plans: &self.plans,
+                        config: &self.config.config.mcp,
+                    },
+                    &mcp_call::McpCallInput {
+                        server,
+                        tool,
+                        arguments,
+                        hints: annotations.as_ref(),
+                    },
+                ),
                 None,
                 None,
             ),
@@ -196,6 +209,30 @@ impl Engine {
     /// Classifies and judges one request on behalf of the local agent.
     pub fn evaluate(&self, request: &ActionRequest) -> Evaluation {
         self.evaluate_as(&self.local_principal(), request)
+    }
+
+    /// The verdict a call to an MCP tool gets from its name and annotations
+    /// alone, before any argument is seen. A tool whose verdict is deny is
+    /// one the local agent may never call: the MCP gateway leaves it out of
+    /// `tools/list`.
+    pub fn mcp_tool_listing_verdict(
+        &self,
+        server: &str,
+        tool: &str,
+        annotations: Option<McpToolHints>,
+    ) -> Decision {
+        let agent = &self.config.config.agent;
+        let request = ActionRequest::new(
+            agent.id.clone(),
+            agent.tenant.clone(),
+            ToolInput::McpCall {
+                server: server.to_string(),
+                tool: tool.to_string(),
+                arguments: serde_json::Value::Object(Default::default()),
+                annotations,
+            },
+        );
+        self.evaluate(&request).decision
     }
 }
 

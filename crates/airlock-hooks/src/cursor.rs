@@ -61,6 +61,7 @@ impl Dialect for Cursor {
                         server,
                         tool,
                         arguments,
+                        annotations: None,
                     }),
                     cwd,
                     session_id,
@@ -222,6 +223,7 @@ mod tests {
                     server: "npx mcp-server-postgres".into(),
                     tool: "database_query".into(),
                     arguments: json!({"query": "SELECT 1"}),
+                    annotations: None,
                 })
             );
         }

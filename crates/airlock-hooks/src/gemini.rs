@@ -136,6 +136,7 @@ fn mcp_action(name: &str, payload: &Value, input: &Value) -> Result<HookAction, 
             server: server.to_string(),
             tool: tool.to_string(),
             arguments: input.clone(),
+            annotations: None,
         })),
         None => Err(not_an_mcp_name(name)),
     }

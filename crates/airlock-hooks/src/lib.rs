@@ -276,6 +276,7 @@ fn mcp_call(
             server: server.to_string(),
             tool: tool.to_string(),
             arguments: arguments.clone(),
+            annotations: None,
         })),
         None => Err(HookError::Invalid {
             field: "tool_name",

@@ -45,7 +45,28 @@ pub enum ToolInput {
         tool: String,
         #[serde(default)]
         arguments: serde_json::Value,
+        /// What the server declares about the tool (MCP tool annotations).
+        /// Hints, never trust: they can make a judgement stricter, and they
+        /// never outweigh what the arguments are found to do.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        annotations: Option<McpToolHints>,
     },
+}
+
+/// The behaviour hints an MCP server publishes for a tool, under their MCP
+/// names (`readOnlyHint`, `destructiveHint`, `idempotentHint`,
+/// `openWorldHint`). Absent means the server said nothing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct McpToolHints {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_only_hint: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destructive_hint: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idempotent_hint: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub open_world_hint: Option<bool>,
 }
 
 /// The tool family of a request, without its input. Each kind maps to one
@@ -154,6 +175,30 @@ mod tests {
         assert_eq!(json["input"]["command"], "ls -la");
         let back: ActionRequest = serde_json::from_value(json).expect("deserialise");
         assert_eq!(back, req);
+    }
+
+    #[test]
+    fn mcp_hints_use_the_protocol_names_and_stay_optional() {
+        let json = serde_json::json!({
+            "agent": {"id": "a"}, "tenant": "t", "tool": "mcp_call",
+            "input": {"server": "fs", "tool": "read_file", "arguments": {"path": "x"},
+                      "annotations": {"readOnlyHint": true, "openWorldHint": false}}
+        });
+        let req: ActionRequest = serde_json::from_value(json).expect("deserialise");
+        let ToolInput::McpCall { annotations, .. } = &req.input else {
+            panic!("not an MCP call: {req:?}");
+        };
+        let hints = annotations.expect("annotations");
+        assert_eq!(hints.read_only_hint, Some(true));
+        assert_eq!(hints.open_world_hint, Some(false));
+        assert_eq!(hints.destructive_hint, None);
+        let plain = serde_json::json!({
+            "agent": {"id": "a"}, "tenant": "t", "tool": "mcp_call",
+            "input": {"server": "fs", "tool": "read_file"}
+        });
+        let req: ActionRequest = serde_json::from_value(plain).expect("deserialise");
+        let back = serde_json::to_value(&req).expect("serialise");
+        assert!(back["input"].get("annotations").is_none(), "{back}");
     }
 
     #[test]

@@ -12,7 +12,7 @@ pub mod decision;
 pub mod effect;
 pub mod environment;
 
-pub use action::{ActionRequest, AgentIdentity, ToolInput, ToolKind};
+pub use action::{ActionRequest, AgentIdentity, McpToolHints, ToolInput, ToolKind};
 pub use decision::{ApprovalRequirement, Decision, Finding, RoleRequirement, Verdict};
 pub use effect::{
     Classification, Effect, EffectKind, Evidence, ParsedCommand, Reversibility, Risk, Sensitivity,

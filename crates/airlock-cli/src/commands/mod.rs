@@ -11,6 +11,7 @@ pub mod eval;
 pub mod explain;
 pub mod hook;
 pub mod keys;
+pub mod mcp;
 pub mod policy;
 pub mod principals;
 pub mod serve;
