@@ -2,15 +2,14 @@
 //! agent's registered roles (never its operator's authority); an allow or a
 //! deny is appended to the audit log before the answer leaves, and an
 //! escalation is stored as an approval request bound to the action's digest
-//! and, for a plan, the plan's.
+//! and, for a plan, the plan's. Allows and denies are committed in groups
+//! ([`crate::decision_log`]), each answered only once its entry is durable.
 
 use std::sync::Arc;
 
 use airlock_audit::{EntryKind, Timestamp};
 use airlock_engine::Evaluation;
-use airlock_model::{
-    ActionRequest, ApprovalRequirement, Decision, EnvTier, ToolInput, Verdict,
-};
+use airlock_model::{ActionRequest, ApprovalRequirement, Decision, EnvTier, ToolInput, Verdict};
 use airlock_policy::Principal as PolicyPrincipal;
 use airlock_store::{Agent, AuditEvent, NewEscalation};
 use axum::extract::State;
@@ -19,7 +18,7 @@ use serde_json::json;
 
 use crate::auth::Caller;
 use crate::problem::Problem;
-use crate::wire::{ApprovalView, Body, SubmitResponse, Submission};
+use crate::wire::{ApprovalView, Body, Submission, SubmitResponse};
 use crate::Gate;
 
 pub async fn submit(
@@ -28,8 +27,8 @@ pub async fn submit(
     Body(submission): Body<Submission>,
 ) -> Result<Json<SubmitResponse>, Problem> {
     let agent = caller.agent()?.clone();
-    let tenant = caller.tenant.info().await?;
-    if let Some(stop) = tenant.emergency_stop {
+    let tenant = &caller.tenant_state;
+    if let Some(stop) = &tenant.emergency_stop {
         return Err(Problem::forbidden(
             "emergency-stop",
             format!(
@@ -59,10 +58,8 @@ pub async fn submit(
             environment: environment_of(&request, &decision),
             requirement: requirement_of(&decision),
             decision: decision.clone(),
-            expires_at: Timestamp::from_datetime(
-                now.as_datetime() + gate.config.request_ttl,
-            )
-            .map_err(|error| Problem::internal(error.to_string()))?,
+            expires_at: Timestamp::from_datetime(now.as_datetime() + gate.config.request_ttl)
+                .map_err(|error| Problem::internal(error.to_string()))?,
             action: request,
         };
         let held = caller.tenant.submit_escalation(escalation, now).await?;
@@ -81,7 +78,7 @@ pub async fn submit(
         &action_digest,
         decision_record(&request, &decision),
     );
-    caller.tenant.append_audit(event).await?;
+    gate.decision_log().append(&caller.tenant, event).await?;
     Ok(Json(SubmitResponse {
         verdict: decision.verdict,
         decision,
