@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use airlock_audit::Timestamp;
-use airlock_store::{Agent, Approver, Principal, TenantStore};
+use airlock_store::{Agent, Approver, Principal, Tenant, TenantStore};
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
@@ -19,6 +19,9 @@ use crate::Gate;
 pub struct Caller {
     pub principal: Principal,
     pub tenant: Arc<dyn TenantStore>,
+    /// The tenant as it was when the token was looked up (emergency stop
+    /// included), read in the same statement.
+    pub tenant_state: Tenant,
 }
 
 impl Caller {
@@ -83,9 +86,9 @@ impl FromRequestParts<Arc<Gate>> for Caller {
             .ok_or_else(|| {
                 Problem::unauthenticated("the Authorization header must be `Bearer <token>`")
             })?;
-        let principal = gate
+        let (principal, tenant_state) = gate
             .store
-            .principal_by_token(token)
+            .caller_by_token(token)
             .await?
             .ok_or_else(|| Problem::unauthenticated("unknown token"))?;
         let now = Timestamp::now();
@@ -105,6 +108,10 @@ impl FromRequestParts<Arc<Gate>> for Caller {
             return Err(Problem::forbidden(slug, what));
         }
         let tenant = gate.store.tenant(principal.tenant());
-        Ok(Caller { principal, tenant })
+        Ok(Caller {
+            principal,
+            tenant,
+            tenant_state,
+        })
     }
 }

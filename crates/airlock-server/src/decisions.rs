@@ -2,7 +2,8 @@
 //! agent's registered roles (never its operator's authority); an allow or a
 //! deny is appended to the audit log before the answer leaves, and an
 //! escalation is stored as an approval request bound to the action's digest
-//! and, for a plan, the plan's.
+//! and, for a plan, the plan's. Allows and denies are committed in groups
+//! ([`crate::decision_log`]), each answered only once its entry is durable.
 
 use std::sync::Arc;
 
@@ -26,8 +27,8 @@ pub async fn submit(
     Body(submission): Body<Submission>,
 ) -> Result<Json<SubmitResponse>, Problem> {
     let agent = caller.agent()?.clone();
-    let tenant = caller.tenant.info().await?;
-    if let Some(stop) = tenant.emergency_stop {
+    let tenant = &caller.tenant_state;
+    if let Some(stop) = &tenant.emergency_stop {
         return Err(Problem::forbidden(
             "emergency-stop",
             format!(
@@ -77,7 +78,7 @@ pub async fn submit(
         &action_digest,
         decision_record(&request, &decision),
     );
-    caller.tenant.append_audit(event).await?;
+    gate.decision_log().append(&caller.tenant, event).await?;
     Ok(Json(SubmitResponse {
         verdict: decision.verdict,
         decision,

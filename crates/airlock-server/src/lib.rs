@@ -16,6 +16,7 @@
 pub mod admin;
 pub mod approvals;
 pub mod auth;
+pub mod decision_log;
 pub mod decisions;
 pub mod keys;
 pub mod problem;
@@ -35,6 +36,7 @@ use axum::http::StatusCode;
 use axum::middleware;
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use decision_log::DecisionLog;
 use tower_http::timeout::TimeoutLayer;
 
 pub use keys::ReceiptKeys;
@@ -53,6 +55,9 @@ pub struct GateConfig {
     pub request_timeout: Duration,
     /// The approver role that may revoke agents and stop a tenant.
     pub admin_role: String,
+    /// Most allow and deny decisions committed to the audit log in one
+    /// transaction (see [`decision_log`]).
+    pub max_decision_batch: usize,
 }
 
 impl Default for GateConfig {
@@ -63,6 +68,7 @@ impl Default for GateConfig {
             max_body_bytes: 16 * 1024 * 1024,
             request_timeout: Duration::from_secs(30),
             admin_role: "admin".to_owned(),
+            max_decision_batch: decision_log::DEFAULT_MAX_BATCH,
         }
     }
 }
@@ -75,6 +81,7 @@ pub struct Gate {
     tenant_engines: HashMap<TenantId, Arc<Engine>>,
     pub receipt_keys: ReceiptKeys,
     pub config: GateConfig,
+    decision_log: DecisionLog,
 }
 
 impl Gate {
@@ -89,6 +96,7 @@ impl Gate {
             default_engine: engine,
             tenant_engines: HashMap::new(),
             receipt_keys,
+            decision_log: DecisionLog::new(config.max_decision_batch),
             config,
         }
     }
@@ -97,6 +105,11 @@ impl Gate {
     pub fn with_tenant_engine(mut self, tenant: TenantId, engine: Arc<Engine>) -> Gate {
         self.tenant_engines.insert(tenant, engine);
         self
+    }
+
+    /// Where allow and deny decisions are made durable, in groups.
+    pub fn decision_log(&self) -> &DecisionLog {
+        &self.decision_log
     }
 
     /// The engine that judges `tenant`'s actions.

@@ -48,6 +48,19 @@ pub trait Store: Send + Sync {
     /// [`Principal::is_active`].
     async fn principal_by_token(&self, token: &str) -> StoreResult<Option<Principal>>;
 
+    /// The holder of a bearer token together with its tenant as it is at
+    /// that moment (emergency stop included), for serving one request.
+    /// Inactive principals are returned too, as by [`Store::principal_by_token`].
+    /// The default reads the two one after the other; a store may read both
+    /// at once.
+    async fn caller_by_token(&self, token: &str) -> StoreResult<Option<(Principal, Tenant)>> {
+        let Some(principal) = self.principal_by_token(token).await? else {
+            return Ok(None);
+        };
+        let tenant = self.tenant(principal.tenant()).info().await?;
+        Ok(Some((principal, tenant)))
+    }
+
     /// The handle through which `tenant`'s data is read and written. Every
     /// query it runs is restricted to `tenant`; ids of other tenants' objects
     /// are `NotFound`. Operations on a tenant that does not exist fail with
@@ -156,6 +169,13 @@ pub trait TenantStore: Send + Sync {
     /// Appends one entry (for events that change no other state, such as
     /// plain decisions). Signs and stores a checkpoint when one is due.
     async fn append_audit(&self, event: AuditEvent) -> StoreResult<Appended>;
+    /// Appends `events` in order as consecutive entries in one transaction
+    /// (one commit, one fsync), for servers that make many decisions durable
+    /// together. Checkpoints are signed and stored at every size the policy
+    /// makes due, as single appends would; the rows, tree and checkpoints
+    /// equal those of appending the events one by one. On error nothing is
+    /// appended.
+    async fn append_audit_batch(&self, events: Vec<AuditEvent>) -> StoreResult<Vec<Appended>>;
     /// Signs and stores a checkpoint of the log as it is now.
     async fn checkpoint_now(&self, now: Timestamp) -> StoreResult<Checkpoint>;
     /// Rows with index in `range`, in index order.

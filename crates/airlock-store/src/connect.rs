@@ -166,9 +166,13 @@ pub(crate) async fn connect(url: &str, options: &StoreOptions) -> StoreResult<(A
                 "PRAGMA foreign_keys = ON".to_owned(),
                 format!("PRAGMA busy_timeout = {busy_ms}"),
             ]);
+            // An embedded database's connection cannot be lost, so the
+            // pool does not ping it before each use (a round trip to the
+            // connection's thread per query otherwise).
             let pool = AnyPoolOptions::new()
                 .max_connections(max_connections)
                 .acquire_timeout(busy_timeout)
+                .test_before_acquire(false)
                 .after_connect(move |connection, _| {
                     Box::pin(run_statements(connection, Arc::clone(&pragmas)))
                 })

@@ -13,7 +13,7 @@
 //! together.
 
 use std::ops::Range;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use airlock_approvals::{
     check_vote, tally, Refusal, RequestStatus, RequestView, Tally, Vote, VoteKind,
@@ -52,6 +52,37 @@ const REQUEST_COLUMNS: &str = "tenant_id, id, agent_id, operator, action, action
 const APPROVAL_COLUMNS: &str = "request_id, approver_id, roles, verdict, comment, at";
 const RECEIPT_COLUMNS: &str = "tenant_id, id, request_id, nonce, envelope, issued_at, \
      expires_at, redeemed_at, revoked_at, revoked_by";
+
+/// A principal's row (`p`) joined with its tenant's (`t`): the principal's
+/// columns keep their names, the tenant's are prefixed `tenant_`.
+fn caller_sql(table: &str, columns: &str) -> String {
+    let principal: Vec<String> = columns
+        .split(", ")
+        .map(|column| format!("p.{column} AS {column}"))
+        .collect();
+    format!(
+        "SELECT {}, t.name AS tenant_name, t.created_at AS tenant_created_at,
+             t.emergency_stop_by AS emergency_stop_by, t.emergency_stop_at AS emergency_stop_at
+         FROM {table} p JOIN tenants t ON t.id = p.tenant_id
+         WHERE p.token_hash = $1",
+        principal.join(", ")
+    )
+}
+
+static AGENT_CALLER_SQL: LazyLock<String> = LazyLock::new(|| caller_sql("agents", AGENT_COLUMNS));
+static APPROVER_CALLER_SQL: LazyLock<String> =
+    LazyLock::new(|| caller_sql("approvers", APPROVER_COLUMNS));
+
+/// The tenant half of a [`caller_sql`] row.
+fn joined_tenant(row: &AnyRow) -> StoreResult<Tenant> {
+    let c = Columns(row);
+    Ok(Tenant {
+        id: tenant_column(&c, "tenant_id")?,
+        name: c.text("tenant_name")?,
+        created_at: c.time("tenant_created_at")?,
+        emergency_stop: c.stamp("emergency_stop_by", "emergency_stop_at")?,
+    })
+}
 
 /// A store on SQLite or PostgreSQL.
 #[derive(Clone)]
@@ -171,60 +202,134 @@ impl WriteTx {
         tenant: &TenantId,
         event: AuditEvent,
     ) -> StoreResult<Appended> {
-        let entry = AuditEntry {
-            index: self.tree.size(),
-            timestamp: event.timestamp,
-            tenant: tenant.to_string(),
-            kind: event.kind,
-            actor: event.actor,
-            subject: event.subject,
-            data: event.data,
-        };
-        let leaf_bytes = entry.leaf_bytes();
-        let leaf = leaf_hash(&leaf_bytes);
-        self.tree.push(leaf);
-        let root_after = self.tree.root();
-        let size = self.tree.size();
-        let entry_text = String::from_utf8(leaf_bytes).map_err(StoreError::corrupt)?;
-        sqlx::query(
-            "INSERT INTO audit_log (tenant_id, idx, entry, leaf_hash, root_after)
-             VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(tenant.as_str())
-        .bind(to_i64(entry.index)?)
-        .bind(entry_text)
-        .bind(hex::encode(leaf))
-        .bind(hex::encode(root_after))
-        .execute(&mut *self.tx)
-        .await?;
-        let checkpoint = match &inner.checkpoint_key {
-            Some(key) if inner.checkpoint_policy.is_due(size) => {
-                let checkpoint = sign_checkpoint(key, tenant, size, root_after)?;
-                insert_checkpoint(&mut self.tx, tenant, &checkpoint, entry.timestamp).await?;
-                Some(checkpoint)
-            }
-            _ => None,
-        };
+        self.append_many(inner, tenant, vec![event])
+            .await?
+            .pop()
+            .ok_or_else(|| StoreError::corrupt("an append produced no entry"))
+    }
+
+    /// Appends `events` as consecutive entries: the rows go in with one
+    /// multi-row `INSERT` per [`ROWS_PER_INSERT`], a signed checkpoint at
+    /// every size the policy makes due, then the head once.
+    async fn append_many(
+        &mut self,
+        inner: &Inner,
+        tenant: &TenantId,
+        events: Vec<AuditEvent>,
+    ) -> StoreResult<Vec<Appended>> {
+        let mut appended = Vec::with_capacity(events.len());
+        let mut rows = Vec::with_capacity(events.len());
+        let mut due = Vec::new();
+        for event in events {
+            let entry = AuditEntry {
+                index: self.tree.size(),
+                timestamp: event.timestamp,
+                tenant: tenant.to_string(),
+                kind: event.kind,
+                actor: event.actor,
+                subject: event.subject,
+                data: event.data,
+            };
+            let leaf_bytes = entry.leaf_bytes();
+            let leaf = leaf_hash(&leaf_bytes);
+            self.tree.push(leaf);
+            let root_after = self.tree.root();
+            let size = self.tree.size();
+            rows.push(LogRow {
+                index: to_i64(entry.index)?,
+                entry: String::from_utf8(leaf_bytes).map_err(StoreError::corrupt)?,
+                leaf_hash: hex::encode(leaf),
+                root_after: hex::encode(root_after),
+            });
+            let checkpoint = match &inner.checkpoint_key {
+                Some(key) if inner.checkpoint_policy.is_due(size) => {
+                    let checkpoint = sign_checkpoint(key, tenant, size, root_after)?;
+                    due.push((checkpoint.clone(), entry.timestamp));
+                    Some(checkpoint)
+                }
+                _ => None,
+            };
+            appended.push(Appended {
+                stored: StoredEntry {
+                    entry,
+                    leaf_hash: leaf,
+                    root_after,
+                },
+                checkpoint,
+            });
+        }
+        while !rows.is_empty() {
+            let rest = rows.split_off(rows.len().min(ROWS_PER_INSERT));
+            let chunk = std::mem::replace(&mut rows, rest);
+            insert_log_rows(&mut self.tx, tenant, chunk).await?;
+        }
+        for (checkpoint, at) in &due {
+            insert_checkpoint(&mut self.tx, tenant, checkpoint, *at).await?;
+        }
+        self.store_head(tenant).await?;
+        Ok(appended)
+    }
+
+    /// Writes the log head (size and frontier) as the tree now stands.
+    async fn store_head(&mut self, tenant: &TenantId) -> StoreResult<()> {
         sqlx::query("UPDATE audit_heads SET size = $2, frontier = $3 WHERE tenant_id = $1")
             .bind(tenant.as_str())
-            .bind(to_i64(size)?)
+            .bind(to_i64(self.tree.size())?)
             .bind(to_json(&self.tree.frontier())?)
             .execute(&mut *self.tx)
             .await?;
-        Ok(Appended {
-            stored: StoredEntry {
-                entry,
-                leaf_hash: leaf,
-                root_after,
-            },
-            checkpoint,
-        })
+        Ok(())
     }
 
     async fn commit(self) -> StoreResult<()> {
         self.tx.commit().await?;
         Ok(())
     }
+}
+
+/// Most audit rows one `INSERT` carries (5 parameters each, well within
+/// SQLite's and PostgreSQL's parameter limits).
+const ROWS_PER_INSERT: usize = 128;
+
+/// An audit row ready to insert.
+struct LogRow {
+    index: i64,
+    entry: String,
+    leaf_hash: String,
+    root_after: String,
+}
+
+/// Inserts `rows` of `tenant`'s log with one statement.
+async fn insert_log_rows(
+    tx: &mut Transaction<'static, Any>,
+    tenant: &TenantId,
+    rows: Vec<LogRow>,
+) -> StoreResult<()> {
+    let mut sql = String::from(
+        "INSERT INTO audit_log (tenant_id, idx, entry, leaf_hash, root_after) VALUES ",
+    );
+    for n in 0..rows.len() {
+        let first = 2 + 4 * n;
+        if n > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str(&format!(
+            "($1, ${first}, ${}, ${}, ${})",
+            first + 1,
+            first + 2,
+            first + 3
+        ));
+    }
+    let mut query = sqlx::query(&sql).bind(tenant.as_str());
+    for row in rows {
+        query = query
+            .bind(row.index)
+            .bind(row.entry)
+            .bind(row.leaf_hash)
+            .bind(row.root_after);
+    }
+    query.execute(&mut **tx).await?;
+    Ok(())
 }
 
 fn sign_checkpoint(
@@ -516,6 +621,30 @@ impl Store for SqlStore {
         .await?;
         approver
             .map(|row| approver_from_row(&row).map(Principal::Approver))
+            .transpose()
+    }
+
+    async fn caller_by_token(&self, token: &str) -> StoreResult<Option<(Principal, Tenant)>> {
+        let hash = TokenHash::of(token);
+        let agent = sqlx::query(&AGENT_CALLER_SQL)
+            .bind(hash.as_hex())
+            .fetch_optional(&self.inner.pool)
+            .await?;
+        if let Some(row) = agent {
+            let agent = agent_from_row(&row)?;
+            return Ok(Some((Principal::Agent(agent), joined_tenant(&row)?)));
+        }
+        let approver = sqlx::query(&APPROVER_CALLER_SQL)
+            .bind(hash.as_hex())
+            .fetch_optional(&self.inner.pool)
+            .await?;
+        approver
+            .map(|row| {
+                Ok((
+                    Principal::Approver(approver_from_row(&row)?),
+                    joined_tenant(&row)?,
+                ))
+            })
             .transpose()
     }
 
@@ -1440,6 +1569,16 @@ impl SqlTenantStore {
         Ok(appended)
     }
 
+    async fn op_append_audit_batch(&self, events: Vec<AuditEvent>) -> StoreResult<Vec<Appended>> {
+        if events.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut write = self.inner.begin_write(&self.tenant).await?;
+        let appended = write.append_many(&self.inner, &self.tenant, events).await?;
+        write.commit().await?;
+        Ok(appended)
+    }
+
     async fn op_checkpoint_now(&self, now: Timestamp) -> StoreResult<Checkpoint> {
         let key = self.inner.checkpoint_key.as_ref().ok_or_else(|| {
             StoreError::InvalidConfig("the store was opened without a checkpoint key".into())
@@ -1686,6 +1825,11 @@ impl TenantStore for SqlTenantStore {
     async fn append_audit(&self, event: AuditEvent) -> StoreResult<Appended> {
         let this = self.clone();
         detached(async move { this.op_append_audit(event).await }).await
+    }
+
+    async fn append_audit_batch(&self, events: Vec<AuditEvent>) -> StoreResult<Vec<Appended>> {
+        let this = self.clone();
+        detached(async move { this.op_append_audit_batch(events).await }).await
     }
 
     async fn checkpoint_now(&self, now: Timestamp) -> StoreResult<Checkpoint> {

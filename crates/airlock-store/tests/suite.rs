@@ -413,6 +413,35 @@ async fn tokens_are_hashed(ctx: Arc<Ctx>) {
         .unwrap()
         .unwrap();
     assert!(!found.is_active(at(11)));
+
+    // The caller and its tenant in one read, emergency stop included.
+    for secret in [token.reveal(), approver_token.reveal()] {
+        let (principal, tenant) = ctx.store.caller_by_token(secret).await.unwrap().unwrap();
+        assert_eq!(
+            Some(&principal),
+            ctx.store.principal_by_token(secret).await.unwrap().as_ref()
+        );
+        assert_eq!(tenant, store.info().await.unwrap());
+        assert_eq!(tenant.emergency_stop, None);
+    }
+    store.emergency_stop("admin", at(12)).await.unwrap();
+    let (_, tenant) = ctx
+        .store
+        .caller_by_token(approver_token.reveal())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(tenant.id.as_str(), "tokens");
+    assert_eq!(
+        tenant.emergency_stop.map(|stop| stop.by),
+        Some("admin".to_owned())
+    );
+    assert!(ctx
+        .store
+        .caller_by_token("alk_not-a-token")
+        .await
+        .unwrap()
+        .is_none());
 }
 
 async fn approval_rules(ctx: Arc<Ctx>) {
@@ -950,6 +979,122 @@ async fn concurrent_appends_from_two_handles(ctx: Arc<Ctx>) {
     second.close().await;
 }
 
+fn numbered_decision(n: i64) -> AuditEvent {
+    AuditEvent::new(
+        at(n),
+        EntryKind::Decision,
+        "bot",
+        format!("sha256:{n:064x}"),
+        json!({ "n": n, "verdict": if n % 3 == 0 { "deny" } else { "allow" } }),
+    )
+}
+
+async fn batch_append_equals_single_appends(ctx: Arc<Ctx>) {
+    let single = ctx.new_tenant("batch-single").await;
+    let batched = ctx.new_tenant("batch-grouped").await;
+    for n in 0..23 {
+        single.append_audit(numbered_decision(n)).await.unwrap();
+    }
+    let mut next = 0;
+    for group_size in [1, 0, 6, 11, 5] {
+        let group: Vec<AuditEvent> = (next..next + group_size).map(numbered_decision).collect();
+        next += group_size;
+        let appended = batched.append_audit_batch(group).await.unwrap();
+        assert_eq!(appended.len() as i64, group_size);
+        let first = u64::try_from(next - group_size + 1).unwrap();
+        let indices: Vec<u64> = appended.iter().map(|a| a.stored.entry.index).collect();
+        assert_eq!(
+            indices,
+            (first..first + indices.len() as u64).collect::<Vec<_>>()
+        );
+        for one in &appended {
+            let size = one.stored.entry.index + 1;
+            assert_eq!(
+                one.checkpoint.as_ref().map(|c| c.size),
+                (size % CHECKPOINT_EVERY == 0).then_some(size),
+                "checkpoint at entry {}",
+                one.stored.entry.index
+            );
+        }
+    }
+    assert_eq!(next, 23);
+    // Entry 0 (tenant creation) names its tenant; every later leaf must match.
+    let single_rows = single.audit_rows(1..u64::MAX).await.unwrap();
+    let batched_rows = batched.audit_rows(1..u64::MAX).await.unwrap();
+    assert_eq!(batched_rows.len(), 23);
+    for (a, b) in single_rows.iter().zip(&batched_rows) {
+        assert_eq!(a.entry.index, b.entry.index);
+        assert_eq!(a.entry.data, b.entry.data);
+        assert_eq!(a.entry.subject, b.entry.subject);
+    }
+    assert_eq!(log_size(batched.as_ref()).await, 24);
+    let sizes: Vec<u64> = batched
+        .checkpoints()
+        .await
+        .unwrap()
+        .iter()
+        .map(|c| c.size)
+        .collect();
+    assert_eq!(sizes, vec![4, 8, 12, 16, 20, 24]);
+    let report = verify(batched.as_ref()).await.unwrap();
+    assert_eq!(report.size, 24);
+    assert_eq!(report.checkpoints_checked, 6);
+    // A later single append continues the batched tree.
+    let after = batched.append_audit(numbered_decision(99)).await.unwrap();
+    assert_eq!(after.stored.entry.index, 24);
+    verify(batched.as_ref()).await.unwrap();
+}
+
+async fn failed_batch_appends_nothing(ctx: Arc<Ctx>) {
+    let missing = ctx.tenant("no-such-tenant");
+    assert!(is_not_found(
+        missing.append_audit_batch(vec![numbered_decision(1)]).await
+    ));
+    let store = ctx.new_tenant("batch-fails").await;
+    store
+        .append_audit_batch(vec![numbered_decision(1)])
+        .await
+        .unwrap();
+    let before = store.audit_head().await.unwrap();
+    // Occupy the index the batch's third entry would take: the first two
+    // inserts succeed inside the transaction, the third fails, and the
+    // whole batch must roll back.
+    let occupied = before.size as i64 + 2;
+    sqlx::query(&format!(
+        "INSERT INTO {} (tenant_id, idx, entry, leaf_hash, root_after) VALUES ($1, $2, 'x', 'x', 'x')",
+        ctx.table("audit_log")
+    ))
+    .bind("batch-fails")
+    .bind(occupied)
+    .execute(&ctx.raw)
+    .await
+    .unwrap();
+    let result = store
+        .append_audit_batch((2..7).map(numbered_decision).collect())
+        .await;
+    assert!(matches!(result, Err(StoreError::Database(_))), "{result:?}");
+    assert_eq!(store.audit_head().await.unwrap(), before);
+    ctx.raw_execute(
+        &format!(
+            "DELETE FROM {} WHERE tenant_id = $1 AND idx = $2",
+            ctx.table("audit_log")
+        ),
+        "batch-fails",
+        occupied,
+    )
+    .await;
+    assert_eq!(
+        store.audit_rows(0..u64::MAX).await.unwrap().len() as u64,
+        before.size
+    );
+    let retried = store
+        .append_audit_batch((2..7).map(numbered_decision).collect())
+        .await
+        .unwrap();
+    assert_eq!(retried[0].stored.entry.index, before.size);
+    assert_eq!(verify(store.as_ref()).await.unwrap().size, before.size + 5);
+}
+
 async fn tampering_is_detected(ctx: Arc<Ctx>) {
     let store = ctx.new_tenant("tamper").await;
     for n in 0..9 {
@@ -1116,6 +1261,8 @@ async fn run_suite(ctx: Arc<Ctx>) -> Vec<String> {
         emergency_stop,
         every_operation_appends_one_entry,
         concurrent_appends_from_two_handles,
+        batch_append_equals_single_appends,
+        failed_batch_appends_nothing,
         tampering_is_detected,
         aborted_transactions_leave_nothing,
         reopening_is_idempotent,

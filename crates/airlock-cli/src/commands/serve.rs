@@ -50,6 +50,16 @@ pub struct ServeArgs {
     /// Largest request body accepted, in MiB (plans travel in the body).
     #[arg(long, default_value_t = 16, value_name = "MIB")]
     max_body: usize,
+    /// Most allow and deny decisions made durable in one store transaction
+    /// (group commit; each is answered only once committed). 1 commits each
+    /// decision on its own.
+    #[arg(
+        long,
+        default_value_t = airlock_server::decision_log::DEFAULT_MAX_BATCH as u32,
+        value_parser = clap::value_parser!(u32).range(1..=4096),
+        value_name = "N"
+    )]
+    decision_batch: u32,
 }
 
 pub fn run(config: Option<&Path>, args: ServeArgs) -> Result<u8> {
@@ -59,6 +69,8 @@ pub fn run(config: Option<&Path>, args: ServeArgs) -> Result<u8> {
         request_ttl: to_time(args.request_ttl)?,
         receipt_ttl: to_time(args.receipt_ttl)?,
         max_body_bytes: args.max_body.saturating_mul(1024 * 1024),
+        max_decision_batch: usize::try_from(args.decision_batch)
+            .context("--decision-batch out of range")?,
         ..GateConfig::default()
     };
     runtime()?.block_on(async move {
@@ -66,7 +78,9 @@ pub fn run(config: Option<&Path>, args: ServeArgs) -> Result<u8> {
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .with_context(|| format!("cannot listen on {}", args.listen))?;
-        let address = listener.local_addr().context("cannot read the bound address")?;
+        let address = listener
+            .local_addr()
+            .context("cannot read the bound address")?;
         eprintln!(
             "airlock: serving on http://{address} (store {}; each tenant's receipt key in {}/<tenant>/receipts.pub)",
             redact_url(&args.state.store_url()),

@@ -1,0 +1,158 @@
+//! Group commit of plain decisions (allow and deny) to the audit log.
+//!
+//! A decision is answered only once its audit entry is committed. Committing
+//! each one in its own transaction costs one fsync per decision, which caps
+//! the gate at a few hundred decisions per second on an ordinary disk. So
+//! each tenant has one appender task: handlers queue their entry and wait;
+//! the task takes everything queued (up to [`DecisionLog::max_batch`]),
+//! appends it in one transaction (`TenantStore::append_audit_batch`) and only
+//! then releases every waiting handler with its own entry. Durability per
+//! answer is unchanged: no handler answers before its entry is on disk, and
+//! a batch that fails answers every one of its handlers with the failure.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use airlock_audit::Appended;
+use airlock_store::{AuditEvent, TenantId, TenantStore};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::problem::Problem;
+
+/// Most entries one transaction takes, by default.
+pub const DEFAULT_MAX_BATCH: usize = 256;
+
+/// Entries that may wait per tenant before handlers wait to queue theirs.
+const QUEUE_CAPACITY: usize = 4096;
+
+/// One handler's entry and where its outcome goes.
+struct Queued {
+    event: AuditEvent,
+    reply: oneshot::Sender<Result<Appended, Problem>>,
+}
+
+/// The per-tenant appender tasks, started on first use.
+pub struct DecisionLog {
+    max_batch: usize,
+    queues: Mutex<HashMap<TenantId, mpsc::Sender<Queued>>>,
+}
+
+impl DecisionLog {
+    /// Batches of at most `max_batch` entries (at least one).
+    pub fn new(max_batch: usize) -> DecisionLog {
+        DecisionLog {
+            max_batch: max_batch.max(1),
+            queues: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Most entries one transaction takes.
+    pub fn max_batch(&self) -> usize {
+        self.max_batch
+    }
+
+    /// Appends `event` to `tenant`'s log, committed together with whatever
+    /// other decisions are waiting, and returns once it is durable.
+    pub async fn append(
+        &self,
+        tenant: &Arc<dyn TenantStore>,
+        event: AuditEvent,
+    ) -> Result<Appended, Problem> {
+        let (reply, outcome) = oneshot::channel();
+        let mut queued = Queued { event, reply };
+        // A queue whose task is gone (it can only end by panicking) is
+        // replaced once; the entry was not appended by it.
+        for _ in 0..2 {
+            let queue = self.queue_of(tenant)?;
+            match queue.send(queued).await {
+                Ok(()) => {
+                    return outcome.await.unwrap_or_else(|_| {
+                        Err(Problem::internal(
+                            "the audit appender stopped before answering; the decision may not be recorded",
+                        ))
+                    });
+                }
+                Err(mpsc::error::SendError(returned)) => {
+                    queued = returned;
+                    self.forget(tenant.tenant_id(), &queue)?;
+                }
+            }
+        }
+        Err(Problem::internal("the audit appender cannot be started"))
+    }
+
+    /// The queue of `tenant`'s appender, starting the task if needed.
+    fn queue_of(&self, tenant: &Arc<dyn TenantStore>) -> Result<mpsc::Sender<Queued>, Problem> {
+        let mut queues = self.queues.lock().map_err(|_| poisoned())?;
+        if let Some(queue) = queues.get(tenant.tenant_id()) {
+            return Ok(queue.clone());
+        }
+        let (sender, receiver) = mpsc::channel(QUEUE_CAPACITY);
+        tokio::spawn(run_appender(Arc::clone(tenant), receiver, self.max_batch));
+        queues.insert(tenant.tenant_id().clone(), sender.clone());
+        Ok(sender)
+    }
+
+    /// Drops `queue` for `tenant` unless another handler already replaced it.
+    fn forget(&self, tenant: &TenantId, queue: &mpsc::Sender<Queued>) -> Result<(), Problem> {
+        let mut queues = self.queues.lock().map_err(|_| poisoned())?;
+        if queues
+            .get(tenant)
+            .is_some_and(|current| current.same_channel(queue))
+        {
+            queues.remove(tenant);
+        }
+        Ok(())
+    }
+}
+
+impl Default for DecisionLog {
+    fn default() -> Self {
+        DecisionLog::new(DEFAULT_MAX_BATCH)
+    }
+}
+
+fn poisoned() -> Problem {
+    Problem::internal("the audit appender registry is unusable after a panic")
+}
+
+/// One tenant's appender: waits for entries, commits whatever is queued as
+/// one batch, answers each handler, repeats until every sender is gone.
+async fn run_appender(
+    store: Arc<dyn TenantStore>,
+    mut queue: mpsc::Receiver<Queued>,
+    max_batch: usize,
+) {
+    let mut taken = Vec::with_capacity(max_batch);
+    while queue.recv_many(&mut taken, max_batch).await > 0 {
+        let (events, replies): (Vec<AuditEvent>, Vec<_>) = taken
+            .drain(..)
+            .map(|queued| (queued.event, queued.reply))
+            .unzip();
+        match store.append_audit_batch(events).await {
+            Ok(appended) if appended.len() == replies.len() => {
+                for (reply, one) in replies.into_iter().zip(appended) {
+                    // A handler whose client went away no longer listens;
+                    // its entry is committed all the same.
+                    let _ = reply.send(Ok(one));
+                }
+            }
+            Ok(appended) => {
+                let problem = Problem::internal(format!(
+                    "the store appended {} entries for a batch of {}",
+                    appended.len(),
+                    replies.len()
+                ));
+                for reply in replies {
+                    let _ = reply.send(Err(problem.clone()));
+                }
+            }
+            Err(error) => {
+                let problem = Problem::from(error);
+                for reply in replies {
+                    let _ = reply.send(Err(problem.clone()));
+                }
+            }
+        }
+    }
+}
