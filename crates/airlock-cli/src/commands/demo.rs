@@ -299,10 +299,7 @@ fn play(
     story.record(
         "The deploy pipeline asks for a receipt before anyone approved",
         "no receipt, so no deploy",
-        format!(
-            "{}",
-            refusal(&early).unwrap_or_else(|| "a receipt was handed out".into())
-        ),
+        refusal(&early).unwrap_or_else(|| "a receipt was handed out".into()),
         refused_with(&early, "not-approved"),
     );
 
