@@ -156,3 +156,78 @@ async fn run_appender(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use airlock_audit::{EntryKind, Timestamp};
+    use airlock_store::{SqlStore, Store};
+    use serde_json::json;
+
+    use super::*;
+
+    fn decision(n: usize) -> AuditEvent {
+        AuditEvent::new(
+            Timestamp::now(),
+            EntryKind::Decision,
+            "bot",
+            format!("action-{n}"),
+            json!({ "n": n }),
+        )
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_decisions_each_get_their_own_committed_entry() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("airlock.db").display());
+        let store = SqlStore::open(&url).await.unwrap();
+        let tenant_id = TenantId::new("acme").unwrap();
+        store
+            .create_tenant(&tenant_id, "Acme", "admin", Timestamp::now())
+            .await
+            .unwrap();
+        let tenant = store.tenant(&tenant_id);
+        let log = Arc::new(DecisionLog::new(16));
+        let mut tasks = Vec::new();
+        for n in 0..200 {
+            let (log, tenant) = (Arc::clone(&log), Arc::clone(&tenant));
+            tasks.push(tokio::spawn(async move {
+                (n, log.append(&tenant, decision(n)).await.unwrap())
+            }));
+        }
+        let mut indices = BTreeSet::new();
+        for task in tasks {
+            let (n, appended) = task.await.unwrap();
+            assert_eq!(appended.stored.entry.subject, format!("action-{n}"));
+            // Answered only once committed: the row is there to read.
+            let index = appended.stored.entry.index;
+            let rows = tenant.audit_rows(index..index + 1).await.unwrap();
+            assert_eq!(rows[0].entry.subject, format!("action-{n}"));
+            assert!(indices.insert(index));
+        }
+        assert_eq!(indices, (1..201).collect::<BTreeSet<u64>>());
+        assert_eq!(tenant.audit_head().await.unwrap().size, 201);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failed_batch_answers_every_waiter_with_the_failure() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("airlock.db").display());
+        let store = SqlStore::open(&url).await.unwrap();
+        let missing = store.tenant(&TenantId::new("nobody").unwrap());
+        let log = Arc::new(DecisionLog::new(8));
+        let mut tasks = Vec::new();
+        for n in 0..20 {
+            let (log, tenant) = (Arc::clone(&log), Arc::clone(&missing));
+            tasks.push(tokio::spawn(async move {
+                log.append(&tenant, decision(n)).await
+            }));
+        }
+        for task in tasks {
+            let problem = task.await.unwrap().unwrap_err();
+            assert_eq!(problem.status, 404, "{problem:?}");
+        }
+        assert_eq!(log.max_batch(), 8);
+    }
+}
