@@ -540,7 +540,10 @@ fn crash_and_recover(state: &State) {
         // gate's key, naming exactly the approve votes.
         let mut trusted = TrustedKeys::new();
         trusted
-            .insert(read_public_key(state.data_dir().join("keys/tenants/default/receipts.pub")).unwrap())
+            .insert(
+                read_public_key(state.data_dir().join("keys/tenants/default/receipts.pub"))
+                    .unwrap(),
+            )
             .unwrap();
         for request in requests
             .iter()

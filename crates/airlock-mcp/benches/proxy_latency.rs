@@ -32,7 +32,10 @@ fn main() {
     let script = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/mcp/node_modules/@modelcontextprotocol/server-filesystem/dist/index.js");
     if !script.is_file() {
-        eprintln!("SKIPPED: run `npm ci` in tests/mcp/ first ({} is missing)", script.display());
+        eprintln!(
+            "SKIPPED: run `npm ci` in tests/mcp/ first ({} is missing)",
+            script.display()
+        );
         return;
     }
     let calls: usize = std::env::var("AIRLOCK_BENCH_CALLS")
@@ -58,10 +61,7 @@ async fn run(script: &Path, calls: usize) {
         files.display().to_string(),
     ];
 
-    let direct = ()
-        .serve(server_process(&command).expect("server"))
-        .await
-        .expect("direct client");
+    let direct = ().serve(server_process(&command).expect("server")).await.expect("direct client");
 
     let judge: Arc<dyn Judge> = Arc::new(LocalJudge::new(
         Arc::new(Engine::with_defaults().expect("engine")),
@@ -92,7 +92,10 @@ async fn run(script: &Path, calls: usize) {
         let a = direct.call_tool(params.clone()).await.expect("direct call");
         let direct_time = started.elapsed();
         let started = Instant::now();
-        let b = proxied.call_tool(params.clone()).await.expect("proxied call");
+        let b = proxied
+            .call_tool(params.clone())
+            .await
+            .expect("proxied call");
         let proxied_time = started.elapsed();
         assert_eq!(a, b, "the proxy changed the answer");
         if i >= warm_up {
@@ -102,7 +105,9 @@ async fn run(script: &Path, calls: usize) {
     }
     direct_times.sort();
     proxied_times.sort();
-    println!("tools/call read_text_file, {calls} calls each (after {warm_up} warm-up), alternating");
+    println!(
+        "tools/call read_text_file, {calls} calls each (after {warm_up} warm-up), alternating"
+    );
     println!("{:<10} {:>9} {:>9} {:>9}", "", "p50 ms", "p90 ms", "p99 ms");
     for (name, times) in [("direct", &direct_times), ("proxied", &proxied_times)] {
         println!(

@@ -78,7 +78,11 @@ async fn start_gate(dir: &std::path::Path) -> (String, Tokens) {
         .await
         .expect("bind");
     let address = listener.local_addr().expect("address");
-    tokio::spawn(airlock_server::serve(listener, gate, std::future::pending()));
+    tokio::spawn(airlock_server::serve(
+        listener,
+        gate,
+        std::future::pending(),
+    ));
     (
         format!("http://{address}"),
         Tokens {
@@ -167,13 +171,31 @@ async fn a_held_call_completes_after_approval_through_the_gate() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     let detail = api(&url, &tokens.bob, "GET", &format!("/v1/approvals/{id}")).await;
-    assert_eq!(detail["action"]["input"]["tool"], "create_directory", "{detail}");
+    assert_eq!(
+        detail["action"]["input"]["tool"], "create_directory",
+        "{detail}"
+    );
     assert_eq!(detail["agent"], "mcp-agent");
-    let first = api(&url, &tokens.carol, "POST", &format!("/v1/approvals/{id}/approve")).await;
+    let first = api(
+        &url,
+        &tokens.carol,
+        "POST",
+        &format!("/v1/approvals/{id}/approve"),
+    )
+    .await;
     assert_eq!(first["approval"]["status"], "pending", "{first}");
     tokio::time::sleep(Duration::from_millis(200)).await;
-    assert!(!target.exists(), "nothing runs before the approvals are complete");
-    let second = api(&url, &tokens.bob, "POST", &format!("/v1/approvals/{id}/approve")).await;
+    assert!(
+        !target.exists(),
+        "nothing runs before the approvals are complete"
+    );
+    let second = api(
+        &url,
+        &tokens.bob,
+        "POST",
+        &format!("/v1/approvals/{id}/approve"),
+    )
+    .await;
     assert_eq!(second["approval"]["status"], "approved", "{second}");
 
     let result = call.await.expect("task").expect("tool result");

@@ -30,8 +30,19 @@ pub fn filesystem_server_script() -> Option<PathBuf> {
         eprintln!("SKIPPED: node is not installed; the MCP gateway tests against the reference filesystem server need it");
         return None;
     }
-    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/mcp/node_modules/@modelcontextprotocol/server-filesystem/dist/index.js");
+    let packages = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mcp");
+    let script =
+        packages.join("node_modules/@modelcontextprotocol/server-filesystem/dist/index.js");
+    if !script.is_file() {
+        // A fresh checkout: install the pinned packages once (package-lock.json).
+        static INSTALL: std::sync::Once = std::sync::Once::new();
+        INSTALL.call_once(|| {
+            let _ = std::process::Command::new("npm")
+                .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+                .current_dir(&packages)
+                .status();
+        });
+    }
     if !script.is_file() {
         panic!(
             "{} is missing: run `npm ci` in {}",
