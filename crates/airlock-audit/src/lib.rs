@@ -31,4 +31,4 @@ pub use proof::{
     ProofVerifyError,
 };
 pub use source::{subtree_hash, LeafSource, MemoryTree, MissingNode};
-pub use verify::{verify_log, StoredEntry, VerifyFailure, VerifyReport};
+pub use verify::{verify_log, LogReplay, StoredEntry, VerifyFailure, VerifyReport};

@@ -3,10 +3,11 @@
 //! revocations, and the inputs of the operations that create them.
 
 use airlock_approvals::{RequestStatus, Tally, VoteKind};
-use airlock_audit::{EntryKind, Timestamp};
+use airlock_audit::{EntryKind, StoredEntry, Timestamp};
 use airlock_model::{ActionRequest, AgentIdentity, ApprovalRequirement, Decision};
 use airlock_receipts::Envelope;
 
+use crate::error::StoreError;
 use crate::ids::TenantId;
 
 /// Who did something and when.
@@ -251,4 +252,13 @@ impl AuditEvent {
             data,
         }
     }
+}
+
+/// One row of the audit log as read for verification: the row's index
+/// column and the row decoded, or why it does not decode (a row edited into
+/// something that is not an entry).
+#[derive(Debug)]
+pub struct AuditRow {
+    pub position: u64,
+    pub decoded: Result<StoredEntry, StoreError>,
 }

@@ -54,8 +54,7 @@ impl StateArgs {
     }
 
     pub fn tenant_id(&self) -> Result<TenantId> {
-        TenantId::new(&self.tenant)
-            .with_context(|| format!("invalid --tenant {:?}", self.tenant))
+        TenantId::new(&self.tenant).with_context(|| format!("invalid --tenant {:?}", self.tenant))
     }
 
     fn keys_dir(&self) -> PathBuf {
