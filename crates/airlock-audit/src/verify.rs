@@ -155,6 +155,23 @@ where
     replay.finish()
 }
 
+/// Check that every checkpoint is signed by `key`; the first that is not
+/// is the failure.
+pub fn verify_checkpoint_signatures<E>(
+    checkpoints: &[Checkpoint],
+    key: &VerifyingKey,
+) -> Result<(), VerifyFailure<E>> {
+    for checkpoint in checkpoints {
+        checkpoint
+            .verify(key)
+            .map_err(|source| VerifyFailure::CheckpointSignature {
+                checkpoint_size: checkpoint.size,
+                source,
+            })?;
+    }
+    Ok(())
+}
+
 /// An index out of sequence waiting to be classified: the rows after it are
 /// searched for the index that belongs at `position`.
 #[derive(Debug, Clone, Copy)]
@@ -195,14 +212,17 @@ impl LogReplay {
         checkpoints: &[Checkpoint],
         key: &VerifyingKey,
     ) -> Result<Self, VerifyFailure<E>> {
-        for checkpoint in checkpoints {
-            checkpoint
-                .verify(key)
-                .map_err(|source| VerifyFailure::CheckpointSignature {
-                    checkpoint_size: checkpoint.size,
-                    source,
-                })?;
-        }
+        verify_checkpoint_signatures(checkpoints, key)?;
+        Self::with_verified_signatures(checkpoints)
+    }
+
+    /// Start a replay against checkpoints whose signatures the caller has
+    /// already checked with [`verify_checkpoint_signatures`] (for example
+    /// on another thread while the rows are read). Checkpoints of size 0
+    /// must carry the empty root.
+    pub fn with_verified_signatures<E>(
+        checkpoints: &[Checkpoint],
+    ) -> Result<Self, VerifyFailure<E>> {
         let mut pending: Vec<(u64, Hash)> = checkpoints
             .iter()
             .map(|checkpoint| (checkpoint.size, checkpoint.root))
@@ -230,11 +250,46 @@ impl LogReplay {
         })
     }
 
-    /// Check the next row in storage order.
+    /// Check the next row in storage order, recomputing its leaf bytes
+    /// from the decoded entry.
     pub fn push<E>(&mut self, stored: &StoredEntry) -> Result<(), VerifyFailure<E>> {
+        self.push_with(
+            stored.entry.index,
+            |leaf_bytes| {
+                leaf_bytes.clear();
+                stored.entry.write_leaf_bytes(leaf_bytes);
+                leaf_hash(leaf_bytes)
+            },
+            &stored.leaf_hash,
+            &stored.root_after,
+        )
+    }
+
+    /// Check the next row in storage order from its parts: the index the
+    /// entry states, `leaf` = `SHA-256(0x00 ‖ leaf bytes)` of the entry's
+    /// bytes as stored (the caller hashes them, possibly on another
+    /// thread), and the row's stored leaf hash and root after it. For a
+    /// store that keeps the leaf bytes themselves this checks exactly what
+    /// the tree commits to, without decoding and re-encoding each entry.
+    pub fn push_hashed<E>(
+        &mut self,
+        index: u64,
+        leaf: Hash,
+        stored_leaf_hash: &Hash,
+        stored_root_after: &Hash,
+    ) -> Result<(), VerifyFailure<E>> {
+        self.push_with(index, |_| leaf, stored_leaf_hash, stored_root_after)
+    }
+
+    fn push_with<E>(
+        &mut self,
+        found: u64,
+        leaf_of_row: impl FnOnce(&mut Vec<u8>) -> Hash,
+        stored_leaf_hash: &Hash,
+        stored_root_after: &Hash,
+    ) -> Result<(), VerifyFailure<E>> {
         let position = self.position;
         self.position += 1;
-        let found = stored.entry.index;
         if let Some(displaced) = self.displaced {
             if found == displaced.expected {
                 return Err(VerifyFailure::OutOfSequence {
@@ -261,15 +316,13 @@ impl LogReplay {
             return Ok(());
         }
 
-        self.leaf_bytes.clear();
-        stored.entry.write_leaf_bytes(&mut self.leaf_bytes);
-        let leaf = leaf_hash(&self.leaf_bytes);
-        if leaf != stored.leaf_hash {
+        let leaf = leaf_of_row(&mut self.leaf_bytes);
+        if leaf != *stored_leaf_hash {
             return Err(VerifyFailure::LeafHashMismatch { index: expected });
         }
         self.tree.push(leaf);
         self.root = self.tree.root();
-        if self.root != stored.root_after {
+        if self.root != *stored_root_after {
             return Err(VerifyFailure::RootAfterMismatch { index: expected });
         }
         let size = self.tree.size();

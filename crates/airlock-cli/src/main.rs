@@ -54,6 +54,7 @@ enum Command {
     Keys(commands::keys::KeysArgs),
     Verify(commands::verify::VerifyArgs),
     Policy(commands::policy::PolicyArgs),
+    Audit(commands::audit::AuditArgs),
 }
 
 fn main() -> ExitCode {
@@ -74,6 +75,7 @@ fn main() -> ExitCode {
         Command::Keys(args) => commands::keys::run(args),
         Command::Verify(args) => commands::verify::run(args),
         Command::Policy(args) => commands::policy::run(cli.config.as_deref(), args),
+        Command::Audit(args) => commands::audit::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

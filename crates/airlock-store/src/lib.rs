@@ -26,7 +26,7 @@ pub use error::{StoreError, StoreResult};
 pub use ids::{IssuedToken, TenantId, TokenHash};
 pub use records::{
     Agent, Approval, ApprovalOutcome, ApprovalRequest, Approver, AuditEvent, AuditRow,
-    KeyRevocation, NewAgent, NewApprover, NewEscalation, NewReceipt, Principal, Receipt,
-    ReceiptRef, Stamp, Tenant, Withdrawn,
+    KeyRevocation, NewAgent, NewApprover, NewEscalation, NewReceipt, Principal, RawAuditPage,
+    RawAuditRow, Receipt, ReceiptRef, Stamp, Tenant, Withdrawn,
 };
 pub use sql::{SqlStore, SqlTenantStore, STORED_NODE_MIN_LEVEL};

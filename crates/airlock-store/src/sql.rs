@@ -42,8 +42,8 @@ use crate::error::{StoreError, StoreResult};
 use crate::ids::{random_id, IssuedToken, TenantId, TokenHash};
 use crate::records::{
     Agent, Approval, ApprovalOutcome, ApprovalRequest, Approver, AuditEvent, AuditRow,
-    KeyRevocation, NewAgent, NewApprover, NewEscalation, NewReceipt, Principal, Receipt,
-    ReceiptRef, Stamp, Tenant, Withdrawn,
+    KeyRevocation, NewAgent, NewApprover, NewEscalation, NewReceipt, Principal, RawAuditPage,
+    RawRowSpans, Receipt, ReceiptRef, Stamp, Tenant, Withdrawn,
 };
 
 const TENANT_COLUMNS: &str = "id, name, created_at, emergency_stop_by, emergency_stop_at";
@@ -1590,6 +1590,35 @@ impl SqlTenantStore {
             .collect()
     }
 
+    async fn op_audit_page_raw(&self, from: u64, limit: u32) -> StoreResult<RawAuditPage> {
+        // One result row per page: per-row overhead in the driver would
+        // cost more than everything the verifier does with a row. SQLite
+        // aggregates the ordered subquery in its order (an ORDER BY inside
+        // the aggregate would make it sort again); PostgreSQL is told to.
+        // `parse_raw_page` refuses rows out of order either way.
+        let order = match self.inner.backend {
+            Backend::Sqlite => "",
+            Backend::Postgres => " ORDER BY idx",
+        };
+        let row = sqlx::query(&format!(
+            "SELECT string_agg(
+                    format('%s,%s,%s,%s,%s%s%s', idx, octet_length(leaf_hash),
+                        octet_length(root_after), octet_length(entry), leaf_hash, root_after, entry),
+                    ''{order}) AS page
+             FROM (SELECT idx, entry, leaf_hash, root_after FROM audit_log
+                   WHERE tenant_id = $1 AND idx >= $2 ORDER BY idx LIMIT $3) AS page_rows"
+        ))
+        .bind(self.tenant.as_str())
+        .bind(i64::try_from(from).unwrap_or(i64::MAX))
+        .bind(i64::from(limit))
+        .fetch_one(&self.inner.pool)
+        .await?;
+        match Columns(&row).opt_text("page")? {
+            Some(text) => parse_raw_page(text),
+            None => Ok(RawAuditPage::default()),
+        }
+    }
+
     /// Answers proof requests: runs `prove` once against a source that only
     /// records which subtree hashes it asks for, fetches those (stored
     /// nodes, else leaf hashes) in a few queries, and runs it again.
@@ -1726,6 +1755,60 @@ impl SqlTenantStore {
             .map(|row| Checkpoint::parse(&Columns(row).text("note")?).map_err(StoreError::corrupt))
             .collect()
     }
+}
+
+/// Splits the concatenated page built by `op_audit_page_raw`: per row
+/// `<idx>,<len leaf_hash>,<len root_after>,<len entry>,` then the three
+/// columns back to back, lengths in bytes.
+fn parse_raw_page(text: String) -> StoreResult<RawAuditPage> {
+    let malformed = || StoreError::corrupt("an audit page does not split into rows");
+    let bytes = text.as_bytes();
+    let mut cursor = 0usize;
+    let number = |cursor: &mut usize| -> StoreResult<u64> {
+        let start = *cursor;
+        let end = bytes[start..]
+            .iter()
+            .position(|byte| *byte == b',')
+            .map(|offset| start + offset)
+            .ok_or_else(malformed)?;
+        *cursor = end + 1;
+        std::str::from_utf8(&bytes[start..end])
+            .ok()
+            .and_then(|digits| digits.parse().ok())
+            .ok_or_else(malformed)
+    };
+    let mut rows: Vec<RawRowSpans> = Vec::new();
+    while cursor < bytes.len() {
+        let position = number(&mut cursor)?;
+        let span = |length: u64, cursor: &mut usize| -> StoreResult<Range<usize>> {
+            let end = usize::try_from(length)
+                .ok()
+                .and_then(|length| cursor.checked_add(length))
+                .filter(|end| text.get(*cursor..*end).is_some())
+                .ok_or_else(malformed)?;
+            let range = *cursor..end;
+            *cursor = end;
+            Ok(range)
+        };
+        let lengths = [
+            number(&mut cursor)?,
+            number(&mut cursor)?,
+            number(&mut cursor)?,
+        ];
+        let leaf_hash = span(lengths[0], &mut cursor)?;
+        let root_after = span(lengths[1], &mut cursor)?;
+        let entry = span(lengths[2], &mut cursor)?;
+        if rows.last().is_some_and(|last| last.position >= position) {
+            return Err(malformed());
+        }
+        rows.push(RawRowSpans {
+            position,
+            entry,
+            leaf_hash,
+            root_after,
+        });
+    }
+    Ok(RawAuditPage { text, rows })
 }
 
 /// A [`LeafSource`] whose errors are all [`MissingNode`], so one proof
@@ -2003,6 +2086,10 @@ impl TenantStore for SqlTenantStore {
 
     async fn audit_page(&self, from: u64, limit: u32) -> StoreResult<Vec<AuditRow>> {
         self.op_audit_page(from, limit).await
+    }
+
+    async fn audit_page_raw(&self, from: u64, limit: u32) -> StoreResult<RawAuditPage> {
+        self.op_audit_page_raw(from, limit).await
     }
 
     async fn audit_head(&self) -> StoreResult<Frontier> {

@@ -1344,6 +1344,50 @@ async fn pages_stream_every_row(ctx: Arc<Ctx>) {
         }
     }
     assert_eq!(seen, (0..21).collect::<Vec<u64>>());
+
+    // The raw pages hold the same rows, as stored, multi-byte text included.
+    store
+        .append_audit(AuditEvent::new(
+            at(30),
+            EntryKind::Decision,
+            "bøt,42,",
+            "é€😀",
+            json!({ "note": "a,b\n\"c\"" }),
+        ))
+        .await
+        .unwrap();
+    let rows = store.audit_rows(0..u64::MAX).await.unwrap();
+    let mut raw = Vec::new();
+    let mut from = 0;
+    loop {
+        let page = store.audit_page_raw(from, 5).await.unwrap();
+        let Some(last) = page.last_position() else {
+            break;
+        };
+        from = last + 1;
+        for row in page.rows() {
+            raw.push((
+                row.position,
+                row.entry.to_owned(),
+                row.leaf_hash.to_owned(),
+                row.root_after.to_owned(),
+            ));
+        }
+    }
+    let expected: Vec<_> = rows
+        .iter()
+        .map(|row| {
+            (
+                row.entry.index,
+                String::from_utf8(row.entry.leaf_bytes()).unwrap(),
+                hex::encode(row.leaf_hash),
+                hex::encode(row.root_after),
+            )
+        })
+        .collect();
+    assert_eq!(raw, expected);
+    assert!(store.audit_page_raw(1000, 5).await.unwrap().is_empty());
+
     ctx.raw_execute(
         &format!(
             "UPDATE {} SET entry = 'not json' WHERE tenant_id = $1 AND idx = $2",
@@ -1360,6 +1404,8 @@ async fn pages_stream_every_row(ctx: Arc<Ctx>) {
     );
     assert!(matches!(page[2].decoded, Err(StoreError::Corrupt(_))));
     assert!(page[3].decoded.is_ok());
+    let raw = store.audit_page_raw(7, 1).await.unwrap();
+    assert_eq!(raw.rows().next().map(|row| row.entry), Some("not json"));
 }
 
 // --- harness ---------------------------------------------------------------

@@ -2,6 +2,7 @@
 //! the discovered configuration, turning arguments into an action request,
 //! and mapping verdicts to exit codes.
 
+pub mod audit;
 pub mod check;
 pub mod classify;
 pub mod eval;
