@@ -78,17 +78,27 @@ impl MerkleAccumulator {
     }
 
     /// Append one leaf hash. Amortised O(1) node hashes.
-    ///
-    /// # Panics
-    /// Never in practice: appending the 2^64-th leaf is impossible.
     pub fn push(&mut self, leaf: Hash) {
+        self.push_completing(leaf, |_, _, _| {});
+    }
+
+    /// Append one leaf hash and report every interior node it completes:
+    /// `completed(level, start, hash)` for the perfect subtree of `2^level`
+    /// leaves starting at leaf `start`, lowest level first. Pushing leaf
+    /// `n` completes one node per trailing one bit of `n`. A store keeping
+    /// node hashes by `(level, start)` answers proofs in O(log n) reads.
+    pub fn push_completing(&mut self, leaf: Hash, mut completed: impl FnMut(u32, u64, &Hash)) {
         let mut carry = leaf;
         let mut level_bits = self.size;
+        let mut level = 0u32;
         while level_bits & 1 == 1 {
             match self.frontier.pop() {
                 Some(left) => carry = node_hash(&left, &carry),
                 None => break,
             }
+            level += 1;
+            let width = 1u64 << level;
+            completed(level, (self.size + 1).wrapping_sub(width), &carry);
             level_bits >>= 1;
         }
         self.frontier.push(carry);
@@ -125,6 +135,36 @@ mod tests {
                 found: 1
             })
         );
+    }
+
+    #[test]
+    fn completed_nodes_are_the_perfect_subtrees_ending_at_each_leaf() {
+        let leaves: Vec<Hash> = (0u32..37).map(|n| leaf_hash(&n.to_be_bytes())).collect();
+        let mut tree = MerkleAccumulator::new();
+        let mut nodes = Vec::new();
+        for leaf in &leaves {
+            tree.push_completing(*leaf, |level, start, hash| {
+                nodes.push((level, start, *hash))
+            });
+        }
+        let expected_count: usize = (1..6).map(|level| 37 >> level).sum();
+        assert_eq!(nodes.len(), expected_count);
+        for (level, start, hash) in nodes {
+            assert_eq!(start % (1 << level), 0);
+            let range = start as usize..(start + (1 << level)) as usize;
+            let subtree = MerkleAccumulator::from_leaves(&leaves[range]);
+            assert_eq!(hash, subtree.root(), "level {level} start {start}");
+        }
+    }
+
+    impl MerkleAccumulator {
+        fn from_leaves(leaves: &[Hash]) -> Self {
+            let mut tree = Self::new();
+            for leaf in leaves {
+                tree.push(*leaf);
+            }
+            tree
+        }
     }
 
     #[test]

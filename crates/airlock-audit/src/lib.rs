@@ -31,4 +31,6 @@ pub use proof::{
     ProofVerifyError,
 };
 pub use source::{subtree_hash, LeafSource, MemoryTree, MissingNode};
-pub use verify::{verify_log, StoredEntry, VerifyFailure, VerifyReport};
+pub use verify::{
+    verify_checkpoint_signatures, verify_log, LogReplay, StoredEntry, VerifyFailure, VerifyReport,
+};

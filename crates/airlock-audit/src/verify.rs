@@ -2,7 +2,7 @@
 //! hash and the tree root after each row, checks every signed checkpoint,
 //! and on tampering names the first index that can be proven bad.
 
-use crate::accumulator::MerkleAccumulator;
+use crate::accumulator::{Frontier, MerkleAccumulator};
 use crate::checkpoint::{Checkpoint, CheckpointError};
 use crate::entry::AuditEntry;
 use crate::hash::{empty_root, hex_hash, leaf_hash, Hash};
@@ -135,6 +135,7 @@ pub enum VerifyFailure<E> {
 /// recomputed from the entry's canonical bytes equals the stored one; the
 /// root recomputed after appending it equals the stored `root_after`; and
 /// every checkpoint of that size has that root. Stops at the first failure.
+/// [`LogReplay`] does the same one row at a time.
 pub fn verify_log<I, S, E>(
     entries: I,
     checkpoints: &[Checkpoint],
@@ -144,6 +145,22 @@ where
     I: IntoIterator<Item = Result<S, E>>,
     S: Borrow<StoredEntry>,
 {
+    let mut replay = LogReplay::new(checkpoints, key)?;
+    for row in entries {
+        match row {
+            Ok(row) => replay.push(row.borrow())?,
+            Err(source) => return Err(replay.read_failed(source)),
+        }
+    }
+    replay.finish()
+}
+
+/// Check that every checkpoint is signed by `key`; the first that is not
+/// is the failure.
+pub fn verify_checkpoint_signatures<E>(
+    checkpoints: &[Checkpoint],
+    key: &VerifyingKey,
+) -> Result<(), VerifyFailure<E>> {
     for checkpoint in checkpoints {
         checkpoint
             .verify(key)
@@ -152,108 +169,230 @@ where
                 source,
             })?;
     }
-    let mut pending: Vec<&Checkpoint> = checkpoints.iter().collect();
-    pending.sort_by_key(|checkpoint| checkpoint.size);
-    let mut pending = pending.into_iter().peekable();
-    // Rows before this index are proven intact by a checkpoint.
-    let mut proven_prefix = 0u64;
-
-    while let Some(checkpoint) = pending.next_if(|checkpoint| checkpoint.size == 0) {
-        if checkpoint.root != empty_root() {
-            return Err(VerifyFailure::CheckpointRootMismatch {
-                checkpoint_size: 0,
-                suspects: 0..0,
-            });
-        }
-    }
-
-    let mut tree = MerkleAccumulator::new();
-    let mut leaf_bytes = Vec::with_capacity(256);
-    let mut rows = entries.into_iter();
-    let mut position = 0u64;
-    while let Some(row) = rows.next() {
-        let expected = tree.size();
-        let row = row.map_err(|source| VerifyFailure::Read {
-            next_index: expected,
-            source,
-        })?;
-        let stored: &StoredEntry = row.borrow();
-        let found = stored.entry.index;
-        if found != expected {
-            return Err(sequence_failure(position, expected, found, rows));
-        }
-
-        leaf_bytes.clear();
-        stored.entry.write_leaf_bytes(&mut leaf_bytes);
-        let leaf = leaf_hash(&leaf_bytes);
-        if leaf != stored.leaf_hash {
-            return Err(VerifyFailure::LeafHashMismatch { index: expected });
-        }
-        tree.push(leaf);
-        let root = tree.root();
-        if root != stored.root_after {
-            return Err(VerifyFailure::RootAfterMismatch { index: expected });
-        }
-        let size = tree.size();
-        while let Some(checkpoint) = pending.next_if(|checkpoint| checkpoint.size == size) {
-            if checkpoint.root != root {
-                return Err(VerifyFailure::CheckpointRootMismatch {
-                    checkpoint_size: size,
-                    suspects: proven_prefix..size,
-                });
-            }
-            proven_prefix = size;
-        }
-        position += 1;
-    }
-
-    if let Some(checkpoint) = pending.next() {
-        return Err(VerifyFailure::Truncated {
-            log_size: tree.size(),
-            checkpoint_size: checkpoint.size,
-        });
-    }
-    let latest_checkpoint_size = checkpoints.iter().map(|checkpoint| checkpoint.size).max();
-    Ok(VerifyReport {
-        size: tree.size(),
-        root: tree.root(),
-        checkpoints_checked: checkpoints.len(),
-        latest_checkpoint_size,
-        entries_after_latest_checkpoint: tree.size() - latest_checkpoint_size.unwrap_or(0),
-    })
+    Ok(())
 }
 
-/// Classify an index out of sequence: a repeated index is an inserted row;
-/// a jump ahead is a reorder (or insertion) when the skipped index shows up
-/// later, and a deletion when it never does.
-fn sequence_failure<I, S, E>(position: u64, expected: u64, found: u64, rest: I) -> VerifyFailure<E>
-where
-    I: Iterator<Item = Result<S, E>>,
-    S: Borrow<StoredEntry>,
-{
-    if found < expected {
-        return VerifyFailure::DuplicateIndex {
-            position,
-            index: found,
-        };
+/// An index out of sequence waiting to be classified: the rows after it are
+/// searched for the index that belongs at `position`.
+#[derive(Debug, Clone, Copy)]
+struct Displaced {
+    position: u64,
+    expected: u64,
+    found: u64,
+}
+
+/// Whole-log verification fed one row at a time, in storage order, so a
+/// log can be streamed from a database without holding it in memory; the
+/// state after each row (size, root, frontier) can be read in between.
+/// [`verify_log`] is this loop over an iterator.
+///
+/// Once a row's index jumps ahead, the replay stops checking hashes and only
+/// looks for the skipped index in the rows still to come: found, the rows
+/// were reordered ([`VerifyFailure::OutOfSequence`]); never found by
+/// [`LogReplay::finish`], the row was deleted ([`VerifyFailure::MissingEntry`]).
+#[derive(Debug)]
+pub struct LogReplay {
+    key_checked_checkpoints: usize,
+    latest_checkpoint_size: Option<u64>,
+    /// `(size, root)` of every checkpoint not yet reached, smallest last.
+    pending: Vec<(u64, Hash)>,
+    /// Rows before this index are proven intact by a checkpoint.
+    proven_prefix: u64,
+    tree: MerkleAccumulator,
+    root: Hash,
+    position: u64,
+    displaced: Option<Displaced>,
+    leaf_bytes: Vec<u8>,
+}
+
+impl LogReplay {
+    /// Start a replay: every checkpoint's signature is checked against
+    /// `key` now, and checkpoints of size 0 must carry the empty root.
+    pub fn new<E>(
+        checkpoints: &[Checkpoint],
+        key: &VerifyingKey,
+    ) -> Result<Self, VerifyFailure<E>> {
+        verify_checkpoint_signatures(checkpoints, key)?;
+        Self::with_verified_signatures(checkpoints)
     }
-    for row in rest {
-        match row {
-            Ok(row) if row.borrow().entry.index == expected => {
-                return VerifyFailure::OutOfSequence {
-                    position,
-                    expected,
-                    found,
-                };
+
+    /// Start a replay against checkpoints whose signatures the caller has
+    /// already checked with [`verify_checkpoint_signatures`] (for example
+    /// on another thread while the rows are read). Checkpoints of size 0
+    /// must carry the empty root.
+    pub fn with_verified_signatures<E>(
+        checkpoints: &[Checkpoint],
+    ) -> Result<Self, VerifyFailure<E>> {
+        let mut pending: Vec<(u64, Hash)> = checkpoints
+            .iter()
+            .map(|checkpoint| (checkpoint.size, checkpoint.root))
+            .collect();
+        pending.sort_by_key(|(size, _)| std::cmp::Reverse(*size));
+        while let Some(&(0, root)) = pending.last() {
+            if root != empty_root() {
+                return Err(VerifyFailure::CheckpointRootMismatch {
+                    checkpoint_size: 0,
+                    suspects: 0..0,
+                });
             }
-            Ok(_) => {}
-            Err(source) => {
-                return VerifyFailure::Read {
-                    next_index: expected,
-                    source,
-                }
-            }
+            pending.pop();
         }
+        Ok(Self {
+            key_checked_checkpoints: checkpoints.len(),
+            latest_checkpoint_size: checkpoints.iter().map(|checkpoint| checkpoint.size).max(),
+            pending,
+            proven_prefix: 0,
+            tree: MerkleAccumulator::new(),
+            root: empty_root(),
+            position: 0,
+            displaced: None,
+            leaf_bytes: Vec::with_capacity(256),
+        })
     }
-    VerifyFailure::MissingEntry { index: expected }
+
+    /// Check the next row in storage order, recomputing its leaf bytes
+    /// from the decoded entry.
+    pub fn push<E>(&mut self, stored: &StoredEntry) -> Result<(), VerifyFailure<E>> {
+        self.push_with(
+            stored.entry.index,
+            |leaf_bytes| {
+                leaf_bytes.clear();
+                stored.entry.write_leaf_bytes(leaf_bytes);
+                leaf_hash(leaf_bytes)
+            },
+            &stored.leaf_hash,
+            &stored.root_after,
+        )
+    }
+
+    /// Check the next row in storage order from its parts: the index the
+    /// entry states, `leaf` = `SHA-256(0x00 ‖ leaf bytes)` of the entry's
+    /// bytes as stored (the caller hashes them, possibly on another
+    /// thread), and the row's stored leaf hash and root after it. For a
+    /// store that keeps the leaf bytes themselves this checks exactly what
+    /// the tree commits to, without decoding and re-encoding each entry.
+    pub fn push_hashed<E>(
+        &mut self,
+        index: u64,
+        leaf: Hash,
+        stored_leaf_hash: &Hash,
+        stored_root_after: &Hash,
+    ) -> Result<(), VerifyFailure<E>> {
+        self.push_with(index, |_| leaf, stored_leaf_hash, stored_root_after)
+    }
+
+    fn push_with<E>(
+        &mut self,
+        found: u64,
+        leaf_of_row: impl FnOnce(&mut Vec<u8>) -> Hash,
+        stored_leaf_hash: &Hash,
+        stored_root_after: &Hash,
+    ) -> Result<(), VerifyFailure<E>> {
+        let position = self.position;
+        self.position += 1;
+        if let Some(displaced) = self.displaced {
+            if found == displaced.expected {
+                return Err(VerifyFailure::OutOfSequence {
+                    position: displaced.position,
+                    expected: displaced.expected,
+                    found: displaced.found,
+                });
+            }
+            return Ok(());
+        }
+        let expected = self.tree.size();
+        if found < expected {
+            return Err(VerifyFailure::DuplicateIndex {
+                position,
+                index: found,
+            });
+        }
+        if found > expected {
+            self.displaced = Some(Displaced {
+                position,
+                expected,
+                found,
+            });
+            return Ok(());
+        }
+
+        let leaf = leaf_of_row(&mut self.leaf_bytes);
+        if leaf != *stored_leaf_hash {
+            return Err(VerifyFailure::LeafHashMismatch { index: expected });
+        }
+        self.tree.push(leaf);
+        self.root = self.tree.root();
+        if self.root != *stored_root_after {
+            return Err(VerifyFailure::RootAfterMismatch { index: expected });
+        }
+        let size = self.tree.size();
+        while let Some(&(checkpoint_size, checkpoint_root)) = self.pending.last() {
+            if checkpoint_size != size {
+                break;
+            }
+            if checkpoint_root != self.root {
+                return Err(VerifyFailure::CheckpointRootMismatch {
+                    checkpoint_size: size,
+                    suspects: self.proven_prefix..size,
+                });
+            }
+            self.proven_prefix = size;
+            self.pending.pop();
+        }
+        Ok(())
+    }
+
+    /// The failure to report when reading the next row failed.
+    pub fn read_failed<E>(&self, source: E) -> VerifyFailure<E> {
+        let next_index = match self.displaced {
+            Some(displaced) => displaced.expected,
+            None => self.tree.size(),
+        };
+        VerifyFailure::Read { next_index, source }
+    }
+
+    /// Entries verified so far (the size of the tree replayed).
+    pub fn size(&self) -> u64 {
+        self.tree.size()
+    }
+
+    /// Root of the entries verified so far.
+    pub fn root(&self) -> Hash {
+        self.root
+    }
+
+    /// Frontier of the entries verified so far, comparable with a store's head.
+    pub fn frontier(&self) -> Frontier {
+        self.tree.frontier()
+    }
+
+    /// Whether an index jumped ahead and the replay is only looking for the
+    /// skipped index: [`LogReplay::size`] then stays where the jump was.
+    pub fn is_searching(&self) -> bool {
+        self.displaced.is_some()
+    }
+
+    /// End of the rows: a skipped index never seen is a deleted row, and a
+    /// checkpoint larger than the log means rows were cut from its end.
+    pub fn finish<E>(self) -> Result<VerifyReport, VerifyFailure<E>> {
+        if let Some(displaced) = self.displaced {
+            return Err(VerifyFailure::MissingEntry {
+                index: displaced.expected,
+            });
+        }
+        if let Some(&(checkpoint_size, _)) = self.pending.last() {
+            return Err(VerifyFailure::Truncated {
+                log_size: self.tree.size(),
+                checkpoint_size,
+            });
+        }
+        let size = self.tree.size();
+        Ok(VerifyReport {
+            size,
+            root: self.root,
+            checkpoints_checked: self.key_checked_checkpoints,
+            latest_checkpoint_size: self.latest_checkpoint_size,
+            entries_after_latest_checkpoint: size - self.latest_checkpoint_size.unwrap_or(0),
+        })
+    }
 }

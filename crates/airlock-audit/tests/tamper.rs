@@ -385,3 +385,78 @@ fn failures_have_distinct_messages() {
     assert_eq!(messages.len(), failures.len());
     assert!(messages.contains("entry 4 is missing (row deleted)"));
 }
+
+/// Replays rows the way a store holding raw leaf bytes does: each row's
+/// stated index and the hash of its bytes as stored.
+fn replay_stored_bytes(
+    rows: &[(u64, Vec<u8>, Hash, Hash)],
+    checkpoints: &[Checkpoint],
+) -> Result<VerifyReport, VerifyFailure<Infallible>> {
+    let mut replay = LogReplay::new(checkpoints, &signing_key().verifying_key())?;
+    for (index, bytes, stored_leaf, stored_root) in rows {
+        replay.push_hashed(*index, leaf_hash(bytes), stored_leaf, stored_root)?;
+    }
+    replay.finish()
+}
+
+#[test]
+fn replaying_stored_bytes_agrees_with_replaying_entries() {
+    let log = honest_log();
+    let mut rows: Vec<(u64, Vec<u8>, Hash, Hash)> = log
+        .rows
+        .iter()
+        .map(|row| {
+            (
+                row.entry.index,
+                row.entry.leaf_bytes(),
+                row.leaf_hash,
+                row.root_after,
+            )
+        })
+        .collect();
+    assert_eq!(
+        replay_stored_bytes(&rows, &log.checkpoints).unwrap(),
+        verify(&log.rows, &log.checkpoints).unwrap()
+    );
+
+    // Bytes that decode to the same entry but are not the ones hashed
+    // (re-spaced JSON) are an edit.
+    rows[12].1 = serde_json::to_vec_pretty(&log.rows[12].entry).unwrap();
+    assert!(matches!(
+        replay_stored_bytes(&rows, &log.checkpoints),
+        Err(VerifyFailure::LeafHashMismatch { index: 12 })
+    ));
+    rows[12].1 = log.rows[12].entry.leaf_bytes();
+    rows.swap(30, 31);
+    assert!(matches!(
+        replay_stored_bytes(&rows, &log.checkpoints),
+        Err(VerifyFailure::OutOfSequence {
+            expected: 30,
+            found: 31,
+            ..
+        })
+    ));
+}
+
+#[test]
+fn replay_reports_its_state_between_rows() {
+    let log = honest_log();
+    let mut replay =
+        LogReplay::new::<Infallible>(&log.checkpoints, &signing_key().verifying_key()).unwrap();
+    let mut tree = MerkleAccumulator::new();
+    for row in &log.rows[..20] {
+        replay.push::<Infallible>(row).unwrap();
+        tree.push(row.leaf_hash);
+        assert_eq!(replay.size(), tree.size());
+        assert_eq!(replay.root(), row.root_after);
+        assert_eq!(replay.frontier(), tree.frontier());
+    }
+    // A jump ahead leaves the replay searching for the skipped index.
+    replay.push::<Infallible>(&log.rows[25]).unwrap();
+    assert!(replay.is_searching());
+    assert_eq!(replay.size(), 20);
+    assert!(matches!(
+        replay.finish::<Infallible>(),
+        Err(VerifyFailure::MissingEntry { index: 20 })
+    ));
+}

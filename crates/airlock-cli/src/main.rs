@@ -64,6 +64,7 @@ enum Command {
     Approvers(commands::principals::ApproversArgs),
     EmergencyStop(commands::principals::EmergencyStopArgs),
     Mcp(commands::mcp::McpArgs),
+    Audit(commands::audit::AuditArgs),
 }
 
 fn main() -> ExitCode {
@@ -92,6 +93,7 @@ fn main() -> ExitCode {
         Command::Approvers(args) => commands::principals::approvers(args),
         Command::EmergencyStop(args) => commands::principals::emergency_stop(args),
         Command::Mcp(args) => commands::mcp::run(cli.config.as_deref(), args),
+        Command::Audit(args) => commands::audit::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -6,16 +6,16 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use airlock_approvals::{RequestStatus, VoteKind};
-use airlock_audit::{Appended, Checkpoint, Frontier, StoredEntry, Timestamp};
+use airlock_audit::{Appended, Checkpoint, Frontier, Hash, StoredEntry, Timestamp};
 use airlock_model::AgentIdentity;
 use async_trait::async_trait;
 
 use crate::error::StoreResult;
 use crate::ids::{IssuedToken, TenantId};
 use crate::records::{
-    Agent, Approval, ApprovalOutcome, ApprovalRequest, Approver, AuditEvent, KeyRevocation,
-    NewAgent, NewApprover, NewEscalation, NewReceipt, Principal, Receipt, ReceiptRef, Tenant,
-    Withdrawn,
+    Agent, Approval, ApprovalOutcome, ApprovalRequest, Approver, AuditEvent, AuditRow,
+    KeyRevocation, NewAgent, NewApprover, NewEscalation, NewReceipt, Principal, RawAuditPage,
+    Receipt, ReceiptRef, Tenant, Withdrawn,
 };
 
 /// Which database a store runs on.
@@ -180,8 +180,25 @@ pub trait TenantStore: Send + Sync {
     async fn checkpoint_now(&self, now: Timestamp) -> StoreResult<Checkpoint>;
     /// Rows with index in `range`, in index order.
     async fn audit_rows(&self, range: Range<u64>) -> StoreResult<Vec<StoredEntry>>;
+    /// Up to `limit` rows whose index is at least `from`, in index order,
+    /// each decoded on its own: for streaming the whole log page by page
+    /// (continue from the last `position` + 1) and naming the exact row
+    /// that does not decode.
+    async fn audit_page(&self, from: u64, limit: u32) -> StoreResult<Vec<AuditRow>>;
+    /// The same rows as [`TenantStore::audit_page`], undecoded, fetched as
+    /// one buffer: for replaying a whole log as fast as it can be hashed.
+    async fn audit_page_raw(&self, from: u64, limit: u32) -> StoreResult<RawAuditPage>;
     /// The log head: size and Merkle frontier.
     async fn audit_head(&self) -> StoreResult<Frontier>;
     /// All stored checkpoints, by size.
     async fn checkpoints(&self) -> StoreResult<Vec<Checkpoint>>;
+    /// RFC 9162 inclusion proof of entry `index` in the tree of the first
+    /// `size` entries, from stored tree nodes in a few reads. The hashes are
+    /// read, not re-verified: check the proof against a signed checkpoint.
+    /// `InvalidInput` when `index >= size` or the log is smaller than `size`.
+    async fn inclusion_proof(&self, index: u64, size: u64) -> StoreResult<Vec<Hash>>;
+    /// RFC 9162 consistency proof that the tree of `new_size` entries
+    /// extends the tree of `old_size` entries. `InvalidInput` when
+    /// `old_size > new_size` or the log is smaller than `new_size`.
+    async fn consistency_proof(&self, old_size: u64, new_size: u64) -> StoreResult<Vec<Hash>>;
 }

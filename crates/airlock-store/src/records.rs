@@ -3,10 +3,11 @@
 //! revocations, and the inputs of the operations that create them.
 
 use airlock_approvals::{RequestStatus, Tally, VoteKind};
-use airlock_audit::{EntryKind, Timestamp};
+use airlock_audit::{EntryKind, StoredEntry, Timestamp};
 use airlock_model::{ActionRequest, AgentIdentity, ApprovalRequirement, Decision};
 use airlock_receipts::Envelope;
 
+use crate::error::StoreError;
 use crate::ids::TenantId;
 
 /// Who did something and when.
@@ -250,5 +251,67 @@ impl AuditEvent {
             subject: subject.into(),
             data,
         }
+    }
+}
+
+/// One row of the audit log as read for verification: the row's index
+/// column and the row decoded, or why it does not decode (a row edited into
+/// something that is not an entry).
+#[derive(Debug)]
+pub struct AuditRow {
+    pub position: u64,
+    pub decoded: Result<StoredEntry, StoreError>,
+}
+
+/// A page of audit rows exactly as stored, undecoded, in one buffer: the
+/// fast path for replaying a whole log (`airlock audit verify`), where
+/// decoding every entry would cost more than hashing it.
+#[derive(Debug, Default)]
+pub struct RawAuditPage {
+    pub(crate) text: String,
+    pub(crate) rows: Vec<RawRowSpans>,
+}
+
+/// Where one row's columns lie in [`RawAuditPage`]'s buffer.
+#[derive(Debug, Clone)]
+pub(crate) struct RawRowSpans {
+    pub(crate) position: u64,
+    pub(crate) entry: std::ops::Range<usize>,
+    pub(crate) leaf_hash: std::ops::Range<usize>,
+    pub(crate) root_after: std::ops::Range<usize>,
+}
+
+/// One row of a [`RawAuditPage`]: the index column and the three text
+/// columns as stored (`entry` is the leaf bytes, the hashes are hex).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RawAuditRow<'a> {
+    pub position: u64,
+    pub entry: &'a str,
+    pub leaf_hash: &'a str,
+    pub root_after: &'a str,
+}
+
+impl RawAuditPage {
+    /// Rows in index order.
+    pub fn rows(&self) -> impl Iterator<Item = RawAuditRow<'_>> + '_ {
+        self.rows.iter().map(|spans| RawAuditRow {
+            position: spans.position,
+            entry: self.text.get(spans.entry.clone()).unwrap_or_default(),
+            leaf_hash: self.text.get(spans.leaf_hash.clone()).unwrap_or_default(),
+            root_after: self.text.get(spans.root_after.clone()).unwrap_or_default(),
+        })
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// Index column of the last row.
+    pub fn last_position(&self) -> Option<u64> {
+        self.rows.last().map(|spans| spans.position)
     }
 }

@@ -8,7 +8,7 @@
 
 /// `(version, statements)`; applied in order, each in the opening
 /// transaction, and recorded in `schema_version`.
-pub(crate) const MIGRATIONS: &[(i64, &[&str])] = &[(1, V1)];
+pub(crate) const MIGRATIONS: &[(i64, &[&str])] = &[(1, V1), (2, V2)];
 
 const V1: &[&str] = &[
     "CREATE TABLE tenants (
@@ -123,3 +123,17 @@ const V1: &[&str] = &[
         PRIMARY KEY (tenant_id, key_id)
     )",
 ];
+
+/// Interior node hashes of each tenant's Merkle tree, so that proofs take
+/// O(log n) reads: `hash` is the root of the perfect subtree of `2^level`
+/// leaves starting at leaf `idx · 2^level`. Only levels from
+/// `STORED_NODE_MIN_LEVEL` up are kept (lower ones are recomputed from a
+/// handful of leaf hashes). Logs written before this migration have no
+/// nodes for their older entries; proofs then recompute them from leaves.
+const V2: &[&str] = &["CREATE TABLE audit_nodes (
+        tenant_id TEXT NOT NULL REFERENCES tenants(id),
+        level BIGINT NOT NULL,
+        idx BIGINT NOT NULL,
+        hash TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, level, idx)
+    )"];

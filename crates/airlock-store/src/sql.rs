@@ -12,6 +12,8 @@
 //! entry in the same transaction, so state and log commit or vanish
 //! together.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::{Arc, LazyLock};
 
@@ -19,8 +21,9 @@ use airlock_approvals::{
     check_vote, tally, Refusal, RequestStatus, RequestView, Tally, Vote, VoteKind,
 };
 use airlock_audit::{
-    leaf_hash, Appended, AuditEntry, Checkpoint, CheckpointPolicy, EntryKind, Frontier, Hash,
-    MerkleAccumulator, StoredEntry, Timestamp,
+    consistency_proof, inclusion_proof, leaf_hash, Appended, AuditEntry, Checkpoint,
+    CheckpointPolicy, EntryKind, Frontier, Hash, LeafSource, MerkleAccumulator, MissingNode,
+    ProofError, StoredEntry, Timestamp,
 };
 use airlock_model::AgentIdentity;
 use async_trait::async_trait;
@@ -38,9 +41,9 @@ use crate::convert::{
 use crate::error::{StoreError, StoreResult};
 use crate::ids::{random_id, IssuedToken, TenantId, TokenHash};
 use crate::records::{
-    Agent, Approval, ApprovalOutcome, ApprovalRequest, Approver, AuditEvent, KeyRevocation,
-    NewAgent, NewApprover, NewEscalation, NewReceipt, Principal, Receipt, ReceiptRef, Stamp,
-    Tenant, Withdrawn,
+    Agent, Approval, ApprovalOutcome, ApprovalRequest, Approver, AuditEvent, AuditRow,
+    KeyRevocation, NewAgent, NewApprover, NewEscalation, NewReceipt, Principal, RawAuditPage,
+    RawRowSpans, Receipt, ReceiptRef, Stamp, Tenant, Withdrawn,
 };
 
 const TENANT_COLUMNS: &str = "id, name, created_at, emergency_stop_by, emergency_stop_at";
@@ -202,16 +205,16 @@ impl WriteTx {
         tenant: &TenantId,
         event: AuditEvent,
     ) -> StoreResult<Appended> {
-        self.append_many(inner, tenant, vec![event])
+        self.append_all(inner, tenant, vec![event])
             .await?
             .pop()
             .ok_or_else(|| StoreError::corrupt("an append produced no entry"))
     }
 
-    /// Appends `events` as consecutive entries: the rows go in with one
-    /// multi-row `INSERT` per [`ROWS_PER_INSERT`], a signed checkpoint at
-    /// every size the policy makes due, then the head once.
-    async fn append_many(
+    /// Appends `events` in order as the next entries of `tenant`'s log:
+    /// their rows and completed tree nodes in multi-row inserts, a signed
+    /// checkpoint at every size the policy makes due, and the head once.
+    async fn append_all(
         &mut self,
         inner: &Inner,
         tenant: &TenantId,
@@ -219,7 +222,8 @@ impl WriteTx {
     ) -> StoreResult<Vec<Appended>> {
         let mut appended = Vec::with_capacity(events.len());
         let mut rows = Vec::with_capacity(events.len());
-        let mut due = Vec::new();
+        let mut nodes = Vec::new();
+        let mut leaf_bytes = Vec::with_capacity(256);
         for event in events {
             let entry = AuditEntry {
                 index: self.tree.size(),
@@ -230,25 +234,28 @@ impl WriteTx {
                 subject: event.subject,
                 data: event.data,
             };
-            let leaf_bytes = entry.leaf_bytes();
+            leaf_bytes.clear();
+            entry.write_leaf_bytes(&mut leaf_bytes);
             let leaf = leaf_hash(&leaf_bytes);
-            self.tree.push(leaf);
+            self.tree.push_completing(leaf, |level, start, hash| {
+                if level >= STORED_NODE_MIN_LEVEL {
+                    nodes.push((level, start >> level, *hash));
+                }
+            });
             let root_after = self.tree.root();
             let size = self.tree.size();
-            rows.push(LogRow {
-                index: to_i64(entry.index)?,
-                entry: String::from_utf8(leaf_bytes).map_err(StoreError::corrupt)?,
-                leaf_hash: hex::encode(leaf),
-                root_after: hex::encode(root_after),
-            });
             let checkpoint = match &inner.checkpoint_key {
                 Some(key) if inner.checkpoint_policy.is_due(size) => {
-                    let checkpoint = sign_checkpoint(key, tenant, size, root_after)?;
-                    due.push((checkpoint.clone(), entry.timestamp));
-                    Some(checkpoint)
+                    Some(sign_checkpoint(key, tenant, size, root_after)?)
                 }
                 _ => None,
             };
+            rows.push(LogRow {
+                index: to_i64(entry.index)?,
+                text: String::from_utf8(leaf_bytes.clone()).map_err(StoreError::corrupt)?,
+                leaf_hash: hex::encode(leaf),
+                root_after: hex::encode(root_after),
+            });
             appended.push(Appended {
                 stored: StoredEntry {
                     entry,
@@ -258,27 +265,53 @@ impl WriteTx {
                 checkpoint,
             });
         }
-        while !rows.is_empty() {
-            let rest = rows.split_off(rows.len().min(ROWS_PER_INSERT));
-            let chunk = std::mem::replace(&mut rows, rest);
-            insert_log_rows(&mut self.tx, tenant, chunk).await?;
+        for chunk in rows.chunks(ROWS_PER_INSERT) {
+            let sql = insert_statement(
+                "audit_log (tenant_id, idx, entry, leaf_hash, root_after)",
+                5,
+                chunk.len(),
+            );
+            let mut query = sqlx::query(&sql).persistent(is_common_shape(chunk.len()));
+            for row in chunk {
+                query = query
+                    .bind(tenant.as_str())
+                    .bind(row.index)
+                    .bind(row.text.as_str())
+                    .bind(row.leaf_hash.as_str())
+                    .bind(row.root_after.as_str());
+            }
+            query.execute(&mut *self.tx).await?;
         }
-        for (checkpoint, at) in &due {
-            insert_checkpoint(&mut self.tx, tenant, checkpoint, *at).await?;
+        for chunk in nodes.chunks(ROWS_PER_INSERT) {
+            let sql = insert_statement("audit_nodes (tenant_id, level, idx, hash)", 4, chunk.len());
+            let mut query = sqlx::query(&sql).persistent(is_common_shape(chunk.len()));
+            for (level, position, hash) in chunk {
+                query = query
+                    .bind(tenant.as_str())
+                    .bind(i64::from(*level))
+                    .bind(to_i64(*position)?)
+                    .bind(hex::encode(hash));
+            }
+            query.execute(&mut *self.tx).await?;
         }
-        self.store_head(tenant).await?;
-        Ok(appended)
-    }
-
-    /// Writes the log head (size and frontier) as the tree now stands.
-    async fn store_head(&mut self, tenant: &TenantId) -> StoreResult<()> {
+        for item in &appended {
+            if let Some(checkpoint) = &item.checkpoint {
+                insert_checkpoint(
+                    &mut self.tx,
+                    tenant,
+                    checkpoint,
+                    item.stored.entry.timestamp,
+                )
+                .await?;
+            }
+        }
         sqlx::query("UPDATE audit_heads SET size = $2, frontier = $3 WHERE tenant_id = $1")
             .bind(tenant.as_str())
             .bind(to_i64(self.tree.size())?)
             .bind(to_json(&self.tree.frontier())?)
             .execute(&mut *self.tx)
             .await?;
-        Ok(())
+        Ok(appended)
     }
 
     async fn commit(self) -> StoreResult<()> {
@@ -287,49 +320,48 @@ impl WriteTx {
     }
 }
 
-/// Most audit rows one `INSERT` carries (5 parameters each, well within
-/// SQLite's and PostgreSQL's parameter limits).
-const ROWS_PER_INSERT: usize = 128;
+/// Interior tree nodes from this level up are stored in `audit_nodes`
+/// (one row per 8 entries); lower ones are recomputed from at most 15 leaf
+/// hashes when a proof needs them.
+pub const STORED_NODE_MIN_LEVEL: u32 = 4;
 
-/// An audit row ready to insert.
+/// Rows per multi-row `INSERT`: 5 columns × 200 rows stays far below both
+/// SQLite's and PostgreSQL's limits on bound parameters.
+const ROWS_PER_INSERT: usize = 200;
+
+/// One `audit_log` row ready to insert.
 struct LogRow {
     index: i64,
-    entry: String,
+    text: String,
     leaf_hash: String,
     root_after: String,
 }
 
-/// Inserts `rows` of `tenant`'s log with one statement.
-async fn insert_log_rows(
-    tx: &mut Transaction<'static, Any>,
-    tenant: &TenantId,
-    rows: Vec<LogRow>,
-) -> StoreResult<()> {
-    let mut sql = String::from(
-        "INSERT INTO audit_log (tenant_id, idx, entry, leaf_hash, root_after) VALUES ",
-    );
-    for n in 0..rows.len() {
-        let first = 2 + 4 * n;
-        if n > 0 {
+/// `INSERT INTO <table_and_columns> VALUES ($1, …), (…), …` for `rows`
+/// rows of `columns` values.
+fn insert_statement(table_and_columns: &str, columns: usize, rows: usize) -> String {
+    let mut sql = format!("INSERT INTO {table_and_columns} VALUES ");
+    for row in 0..rows {
+        if row > 0 {
             sql.push_str(", ");
         }
-        sql.push_str(&format!(
-            "($1, ${first}, ${}, ${}, ${})",
-            first + 1,
-            first + 2,
-            first + 3
-        ));
+        sql.push('(');
+        for column in 0..columns {
+            if column > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('$');
+            sql.push_str(&(row * columns + column + 1).to_string());
+        }
+        sql.push(')');
     }
-    let mut query = sqlx::query(&sql).bind(tenant.as_str());
-    for row in rows {
-        query = query
-            .bind(row.index)
-            .bind(row.entry)
-            .bind(row.leaf_hash)
-            .bind(row.root_after);
-    }
-    query.execute(&mut **tx).await?;
-    Ok(())
+    sql
+}
+
+/// Whether a multi-row insert of `rows` rows is worth keeping prepared:
+/// single appends and full chunks recur; other sizes are one-offs.
+fn is_common_shape(rows: usize) -> bool {
+    rows == 1 || rows == ROWS_PER_INSERT
 }
 
 fn sign_checkpoint(
@@ -1570,11 +1602,8 @@ impl SqlTenantStore {
     }
 
     async fn op_append_audit_batch(&self, events: Vec<AuditEvent>) -> StoreResult<Vec<Appended>> {
-        if events.is_empty() {
-            return Ok(Vec::new());
-        }
         let mut write = self.inner.begin_write(&self.tenant).await?;
-        let appended = write.append_many(&self.inner, &self.tenant, events).await?;
+        let appended = write.append_all(&self.inner, &self.tenant, events).await?;
         write.commit().await?;
         Ok(appended)
     }
@@ -1607,6 +1636,176 @@ impl SqlTenantStore {
         .collect()
     }
 
+    async fn op_audit_page(&self, from: u64, limit: u32) -> StoreResult<Vec<AuditRow>> {
+        let rows = sqlx::query(
+            "SELECT idx, entry, leaf_hash, root_after FROM audit_log
+             WHERE tenant_id = $1 AND idx >= $2 ORDER BY idx LIMIT $3",
+        )
+        .bind(self.tenant.as_str())
+        .bind(i64::try_from(from).unwrap_or(i64::MAX))
+        .bind(i64::from(limit))
+        .fetch_all(&self.inner.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let position = Columns(row).int("idx")?;
+                Ok(AuditRow {
+                    position: u64::try_from(position).map_err(|_| {
+                        StoreError::corrupt(format!("audit row index {position} is negative"))
+                    })?,
+                    decoded: stored_entry_from_row(row),
+                })
+            })
+            .collect()
+    }
+
+    async fn op_audit_page_raw(&self, from: u64, limit: u32) -> StoreResult<RawAuditPage> {
+        // One result row per page: per-row overhead in the driver would
+        // cost more than everything the verifier does with a row. SQLite
+        // aggregates the ordered subquery in its order (an ORDER BY inside
+        // the aggregate would make it sort again); PostgreSQL is told to.
+        // `parse_raw_page` refuses rows out of order either way.
+        let order = match self.inner.backend {
+            Backend::Sqlite => "",
+            Backend::Postgres => " ORDER BY idx",
+        };
+        let row = sqlx::query(&format!(
+            "SELECT string_agg(
+                    format('%s,%s,%s,%s,%s%s%s', idx, octet_length(leaf_hash),
+                        octet_length(root_after), octet_length(entry), leaf_hash, root_after, entry),
+                    ''{order}) AS page
+             FROM (SELECT idx, entry, leaf_hash, root_after FROM audit_log
+                   WHERE tenant_id = $1 AND idx >= $2 ORDER BY idx LIMIT $3) AS page_rows"
+        ))
+        .bind(self.tenant.as_str())
+        .bind(i64::try_from(from).unwrap_or(i64::MAX))
+        .bind(i64::from(limit))
+        .fetch_one(&self.inner.pool)
+        .await?;
+        match Columns(&row).opt_text("page")? {
+            Some(text) => parse_raw_page(text),
+            None => Ok(RawAuditPage::default()),
+        }
+    }
+
+    /// Answers proof requests: runs `prove` once against a source that only
+    /// records which subtree hashes it asks for, fetches those (stored
+    /// nodes, else leaf hashes) in a few queries, and runs it again.
+    async fn prove_with<T>(
+        &self,
+        size: u64,
+        prove: impl Fn(&dyn ProofSource) -> Result<T, ProofError>,
+    ) -> StoreResult<T> {
+        let head = self.op_audit_head().await?;
+        if size > head.size {
+            return Err(StoreError::InvalidInput(format!(
+                "the log holds {} entries, fewer than the {size} asked for",
+                head.size
+            )));
+        }
+        let plan = SubtreePlan {
+            size,
+            wanted: RefCell::default(),
+        };
+        prove(&plan).map_err(proof_input_error)?;
+        let wanted = plan.wanted.into_inner();
+        let fetched = FetchedSubtrees {
+            size,
+            hashes: self.fetch_subtrees(&wanted).await?,
+        };
+        prove(&fetched).map_err(|error| match error {
+            ProofError::Source(source) => StoreError::corrupt(source),
+            other => proof_input_error(other),
+        })
+    }
+
+    /// The hashes of the perfect subtrees `(level, start)`: stored nodes
+    /// where there are, the rest recomputed from the leaf hashes they cover.
+    async fn fetch_subtrees(
+        &self,
+        wanted: &[(u32, u64)],
+    ) -> StoreResult<HashMap<(u32, u64), Hash>> {
+        let mut hashes = HashMap::with_capacity(wanted.len());
+        let stored: Vec<(u32, u64)> = wanted
+            .iter()
+            .copied()
+            .filter(|(level, _)| *level >= STORED_NODE_MIN_LEVEL)
+            .collect();
+        if !stored.is_empty() {
+            let mut sql =
+                String::from("SELECT level, idx, hash FROM audit_nodes WHERE tenant_id = $1 AND (");
+            for (position, _) in stored.iter().enumerate() {
+                if position > 0 {
+                    sql.push_str(" OR ");
+                }
+                let first = 2 + position * 2;
+                sql.push_str(&format!("(level = ${first} AND idx = ${})", first + 1));
+            }
+            sql.push(')');
+            let mut query = sqlx::query(&sql).bind(self.tenant.as_str());
+            for (level, start) in &stored {
+                query = query.bind(i64::from(*level)).bind(to_i64(start >> level)?);
+            }
+            for row in query.fetch_all(&self.inner.pool).await? {
+                let c = Columns(&row);
+                let level = u32::try_from(c.int("level")?)
+                    .map_err(|_| StoreError::corrupt("audit node level out of range"))?;
+                let position = u64::try_from(c.int("idx")?)
+                    .map_err(|_| StoreError::corrupt("audit node index is negative"))?;
+                let start = position
+                    .checked_shl(level)
+                    .ok_or_else(|| StoreError::corrupt("audit node out of range"))?;
+                hashes.insert((level, start), hash_column(&c, "hash")?);
+            }
+        }
+        // Everything not answered by a stored node comes from leaf hashes.
+        let mut ranges: Vec<Range<u64>> = wanted
+            .iter()
+            .filter(|key| !hashes.contains_key(key))
+            .map(|&(level, start)| start..start.saturating_add(1u64 << level.min(63)))
+            .collect();
+        ranges.sort_by_key(|range| range.start);
+        let mut merged: Vec<Range<u64>> = Vec::new();
+        for range in ranges {
+            match merged.last_mut() {
+                Some(last) if range.start <= last.end => last.end = last.end.max(range.end),
+                _ => merged.push(range),
+            }
+        }
+        let mut leaves: HashMap<u64, Hash> = HashMap::new();
+        for range in merged {
+            let rows = sqlx::query(
+                "SELECT idx, leaf_hash FROM audit_log
+                 WHERE tenant_id = $1 AND idx >= $2 AND idx < $3 ORDER BY idx",
+            )
+            .bind(self.tenant.as_str())
+            .bind(to_i64(range.start)?)
+            .bind(to_i64(range.end)?)
+            .fetch_all(&self.inner.pool)
+            .await?;
+            for row in rows {
+                let c = Columns(&row);
+                let index = u64::try_from(c.int("idx")?)
+                    .map_err(|_| StoreError::corrupt("audit row index is negative"))?;
+                leaves.insert(index, hash_column(&c, "leaf_hash")?);
+            }
+        }
+        for &(level, start) in wanted {
+            if hashes.contains_key(&(level, start)) {
+                continue;
+            }
+            let mut subtree = MerkleAccumulator::new();
+            for index in start..start.saturating_add(1u64 << level.min(63)) {
+                let leaf = leaves.get(&index).ok_or_else(|| {
+                    StoreError::corrupt(format!("audit entry {index} is missing"))
+                })?;
+                subtree.push(*leaf);
+            }
+            hashes.insert((level, start), subtree.root());
+        }
+        Ok(hashes)
+    }
+
     async fn op_audit_head(&self) -> StoreResult<Frontier> {
         let row = sqlx::query("SELECT frontier FROM audit_heads WHERE tenant_id = $1")
             .bind(self.tenant.as_str())
@@ -1625,6 +1824,123 @@ impl SqlTenantStore {
             .map(|row| Checkpoint::parse(&Columns(row).text("note")?).map_err(StoreError::corrupt))
             .collect()
     }
+}
+
+/// Splits the concatenated page built by `op_audit_page_raw`: per row
+/// `<idx>,<len leaf_hash>,<len root_after>,<len entry>,` then the three
+/// columns back to back, lengths in bytes.
+fn parse_raw_page(text: String) -> StoreResult<RawAuditPage> {
+    let malformed = || StoreError::corrupt("an audit page does not split into rows");
+    let bytes = text.as_bytes();
+    let mut cursor = 0usize;
+    let number = |cursor: &mut usize| -> StoreResult<u64> {
+        let start = *cursor;
+        let end = bytes[start..]
+            .iter()
+            .position(|byte| *byte == b',')
+            .map(|offset| start + offset)
+            .ok_or_else(malformed)?;
+        *cursor = end + 1;
+        std::str::from_utf8(&bytes[start..end])
+            .ok()
+            .and_then(|digits| digits.parse().ok())
+            .ok_or_else(malformed)
+    };
+    let mut rows: Vec<RawRowSpans> = Vec::new();
+    while cursor < bytes.len() {
+        let position = number(&mut cursor)?;
+        let span = |length: u64, cursor: &mut usize| -> StoreResult<Range<usize>> {
+            let end = usize::try_from(length)
+                .ok()
+                .and_then(|length| cursor.checked_add(length))
+                .filter(|end| text.get(*cursor..*end).is_some())
+                .ok_or_else(malformed)?;
+            let range = *cursor..end;
+            *cursor = end;
+            Ok(range)
+        };
+        let lengths = [
+            number(&mut cursor)?,
+            number(&mut cursor)?,
+            number(&mut cursor)?,
+        ];
+        let leaf_hash = span(lengths[0], &mut cursor)?;
+        let root_after = span(lengths[1], &mut cursor)?;
+        let entry = span(lengths[2], &mut cursor)?;
+        if rows.last().is_some_and(|last| last.position >= position) {
+            return Err(malformed());
+        }
+        rows.push(RawRowSpans {
+            position,
+            entry,
+            leaf_hash,
+            root_after,
+        });
+    }
+    Ok(RawAuditPage { text, rows })
+}
+
+/// A [`LeafSource`] whose errors are all [`MissingNode`], so one proof
+/// closure runs against both the planning and the fetched source.
+trait ProofSource: LeafSource<Error = MissingNode> {}
+impl<T: LeafSource<Error = MissingNode>> ProofSource for T {}
+
+/// A source that answers every subtree with zeros and records which ones
+/// were asked for: proofs ask for the same subtrees whatever their hashes.
+struct SubtreePlan {
+    size: u64,
+    wanted: RefCell<Vec<(u32, u64)>>,
+}
+
+impl LeafSource for SubtreePlan {
+    type Error = MissingNode;
+
+    fn leaf_count(&self) -> Result<u64, MissingNode> {
+        Ok(self.size)
+    }
+
+    fn leaf_hash(&self, index: u64) -> Result<Hash, MissingNode> {
+        self.perfect_subtree_hash(0, index)
+    }
+
+    fn perfect_subtree_hash(&self, level: u32, start: u64) -> Result<Hash, MissingNode> {
+        self.wanted.borrow_mut().push((level, start));
+        Ok([0; 32])
+    }
+}
+
+/// The subtree hashes a [`SubtreePlan`] asked for, fetched from the store.
+struct FetchedSubtrees {
+    size: u64,
+    hashes: HashMap<(u32, u64), Hash>,
+}
+
+impl LeafSource for FetchedSubtrees {
+    type Error = MissingNode;
+
+    fn leaf_count(&self) -> Result<u64, MissingNode> {
+        Ok(self.size)
+    }
+
+    fn leaf_hash(&self, index: u64) -> Result<Hash, MissingNode> {
+        self.perfect_subtree_hash(0, index)
+    }
+
+    fn perfect_subtree_hash(&self, level: u32, start: u64) -> Result<Hash, MissingNode> {
+        self.hashes
+            .get(&(level, start))
+            .copied()
+            .ok_or(MissingNode {
+                level,
+                position: start.checked_shr(level).unwrap_or(0),
+                size: self.size,
+            })
+    }
+}
+
+/// A proof request the log cannot answer (index or size out of range).
+fn proof_input_error(error: ProofError) -> StoreError {
+    StoreError::InvalidInput(error.to_string())
 }
 
 fn key_revocation_from_row(row: &AnyRow) -> StoreResult<KeyRevocation> {
@@ -1841,8 +2157,28 @@ impl TenantStore for SqlTenantStore {
         self.op_audit_rows(range).await
     }
 
+    async fn audit_page(&self, from: u64, limit: u32) -> StoreResult<Vec<AuditRow>> {
+        self.op_audit_page(from, limit).await
+    }
+
+    async fn audit_page_raw(&self, from: u64, limit: u32) -> StoreResult<RawAuditPage> {
+        self.op_audit_page_raw(from, limit).await
+    }
+
     async fn audit_head(&self) -> StoreResult<Frontier> {
         self.op_audit_head().await
+    }
+
+    async fn inclusion_proof(&self, index: u64, size: u64) -> StoreResult<Vec<Hash>> {
+        self.prove_with(size, move |source| inclusion_proof(index, size, source))
+            .await
+    }
+
+    async fn consistency_proof(&self, old_size: u64, new_size: u64) -> StoreResult<Vec<Hash>> {
+        self.prove_with(new_size, move |source| {
+            consistency_proof(old_size, new_size, source)
+        })
+        .await
     }
 
     async fn checkpoints(&self) -> StoreResult<Vec<Checkpoint>> {

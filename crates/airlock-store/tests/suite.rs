@@ -9,14 +9,16 @@ use std::time::Duration;
 
 use airlock_approvals::Refusal;
 use airlock_audit::{
-    verify_log, CheckpointPolicy, EntryKind, Timestamp, VerifyFailure, VerifyReport,
+    consistency_proof, inclusion_proof, verify_inclusion, verify_log, AuditEntry, Checkpoint,
+    CheckpointPolicy, CheckpointSigner, EntryKind, LogWriter, MemoryTree, MerkleAccumulator,
+    StoredEntry, Timestamp, VerifyFailure, VerifyReport,
 };
 use airlock_model::{ActionRequest, ApprovalRequirement, Decision, Risk, RoleRequirement, Verdict};
 use airlock_receipts::{Envelope, IN_TOTO_PAYLOAD_TYPE};
 use airlock_store::{
     AuditEvent, Backend, CheckpointKey, NewAgent, NewApprover, NewEscalation, NewReceipt,
     ReceiptRef, RequestStatus, SqlStore, Store, StoreError, StoreOptions, TenantId, TenantStore,
-    VoteKind,
+    VoteKind, STORED_NODE_MIN_LEVEL,
 };
 use ed25519_dalek::SigningKey;
 use serde_json::json;
@@ -989,62 +991,6 @@ fn numbered_decision(n: i64) -> AuditEvent {
     )
 }
 
-async fn batch_append_equals_single_appends(ctx: Arc<Ctx>) {
-    let single = ctx.new_tenant("batch-single").await;
-    let batched = ctx.new_tenant("batch-grouped").await;
-    for n in 0..23 {
-        single.append_audit(numbered_decision(n)).await.unwrap();
-    }
-    let mut next = 0;
-    for group_size in [1, 0, 6, 11, 5] {
-        let group: Vec<AuditEvent> = (next..next + group_size).map(numbered_decision).collect();
-        next += group_size;
-        let appended = batched.append_audit_batch(group).await.unwrap();
-        assert_eq!(appended.len() as i64, group_size);
-        let first = u64::try_from(next - group_size + 1).unwrap();
-        let indices: Vec<u64> = appended.iter().map(|a| a.stored.entry.index).collect();
-        assert_eq!(
-            indices,
-            (first..first + indices.len() as u64).collect::<Vec<_>>()
-        );
-        for one in &appended {
-            let size = one.stored.entry.index + 1;
-            assert_eq!(
-                one.checkpoint.as_ref().map(|c| c.size),
-                (size % CHECKPOINT_EVERY == 0).then_some(size),
-                "checkpoint at entry {}",
-                one.stored.entry.index
-            );
-        }
-    }
-    assert_eq!(next, 23);
-    // Entry 0 (tenant creation) names its tenant; every later leaf must match.
-    let single_rows = single.audit_rows(1..u64::MAX).await.unwrap();
-    let batched_rows = batched.audit_rows(1..u64::MAX).await.unwrap();
-    assert_eq!(batched_rows.len(), 23);
-    for (a, b) in single_rows.iter().zip(&batched_rows) {
-        assert_eq!(a.entry.index, b.entry.index);
-        assert_eq!(a.entry.data, b.entry.data);
-        assert_eq!(a.entry.subject, b.entry.subject);
-    }
-    assert_eq!(log_size(batched.as_ref()).await, 24);
-    let sizes: Vec<u64> = batched
-        .checkpoints()
-        .await
-        .unwrap()
-        .iter()
-        .map(|c| c.size)
-        .collect();
-    assert_eq!(sizes, vec![4, 8, 12, 16, 20, 24]);
-    let report = verify(batched.as_ref()).await.unwrap();
-    assert_eq!(report.size, 24);
-    assert_eq!(report.checkpoints_checked, 6);
-    // A later single append continues the batched tree.
-    let after = batched.append_audit(numbered_decision(99)).await.unwrap();
-    assert_eq!(after.stored.entry.index, 24);
-    verify(batched.as_ref()).await.unwrap();
-}
-
 async fn failed_batch_appends_nothing(ctx: Arc<Ctx>) {
     let missing = ctx.tenant("no-such-tenant");
     assert!(is_not_found(
@@ -1224,7 +1170,7 @@ async fn reopening_is_idempotent(ctx: Arc<Ctx>) {
     .await
     .map(|row| sqlx::Row::get(&row, "versions"))
     .unwrap();
-    assert_eq!(versions, 1);
+    assert_eq!(versions, 2);
     assert!(matches!(
         again
             .create_tenant(&TenantId::new("reopen").unwrap(), "r", "admin", at(0))
@@ -1239,6 +1185,316 @@ async fn reopening_is_idempotent(ctx: Arc<Ctx>) {
         Err(StoreError::AlreadyExists { .. })
     ));
     again.close().await;
+}
+
+/// The entries `tenant`'s log holds after `new_tenant` and `events`, as the
+/// in-memory log writer appends them one by one, with its checkpoints.
+fn reference_log(tenant: &str, events: &[AuditEvent]) -> (Vec<StoredEntry>, Vec<Checkpoint>) {
+    let signer =
+        CheckpointSigner::new(&format!("airlock/{tenant}"), "airlock-log", signing_key()).unwrap();
+    let mut writer = LogWriter::new(signer, CheckpointPolicy::every(CHECKPOINT_EVERY));
+    let created = AuditEvent::new(
+        at(0),
+        EntryKind::Other("tenant_created".into()),
+        "admin",
+        tenant,
+        json!({ "name": tenant }),
+    );
+    let mut rows = Vec::new();
+    let mut checkpoints = Vec::new();
+    for event in std::iter::once(&created).chain(events) {
+        let appended = writer.append(AuditEntry {
+            index: 0,
+            timestamp: event.timestamp,
+            tenant: tenant.to_owned(),
+            kind: event.kind.clone(),
+            actor: event.actor.clone(),
+            subject: event.subject.clone(),
+            data: event.data.clone(),
+        });
+        rows.push(appended.stored);
+        checkpoints.extend(appended.checkpoint);
+    }
+    (rows, checkpoints)
+}
+
+fn decisions(count: i64) -> Vec<AuditEvent> {
+    (0..count)
+        .map(|n| {
+            AuditEvent::new(
+                at(n),
+                EntryKind::Decision,
+                format!("agent-{}", n % 3),
+                format!("req-{n}"),
+                json!({ "verdict": if n % 5 == 0 { "deny" } else { "allow" }, "n": n }),
+            )
+        })
+        .collect()
+}
+
+async fn batch_append_equals_single_appends(ctx: Arc<Ctx>) {
+    let events = decisions(23);
+    let single = ctx.new_tenant("batch-single").await;
+    for event in &events {
+        single.append_audit(event.clone()).await.unwrap();
+    }
+    let batched = ctx.new_tenant("batch-grouped").await;
+    let mut returned = Vec::new();
+    let mut rest = events.as_slice();
+    for size in [5, 1, 0, 17] {
+        let (group, tail) = rest.split_at(size);
+        let appended = batched.append_audit_batch(group.to_vec()).await.unwrap();
+        assert_eq!(appended.len(), size);
+        returned.extend(appended);
+        rest = tail;
+    }
+    assert!(rest.is_empty());
+    assert_eq!(
+        returned
+            .iter()
+            .map(|item| item.stored.entry.index)
+            .collect::<Vec<_>>(),
+        (1..24).collect::<Vec<u64>>(),
+        "indexes are contiguous after the creation entry"
+    );
+    assert_eq!(
+        returned
+            .iter()
+            .filter_map(|item| item.checkpoint.as_ref().map(|checkpoint| checkpoint.size))
+            .collect::<Vec<_>>(),
+        [4, 8, 12, 16, 20, 24]
+    );
+
+    for (tenant, store) in [("batch-single", &single), ("batch-grouped", &batched)] {
+        let (rows, checkpoints) = reference_log(tenant, &events);
+        assert_eq!(
+            store.audit_rows(0..u64::MAX).await.unwrap(),
+            rows,
+            "{tenant}"
+        );
+        assert_eq!(store.checkpoints().await.unwrap(), checkpoints, "{tenant}");
+        let mut tree = MerkleAccumulator::new();
+        for row in &rows {
+            tree.push(row.leaf_hash);
+        }
+        assert_eq!(store.audit_head().await.unwrap(), tree.frontier());
+        let report = verify(store.as_ref()).await.unwrap();
+        assert_eq!((report.size, report.checkpoints_checked), (24, 6));
+    }
+    let batched_rows = batched.audit_rows(1..24).await.unwrap();
+    assert_eq!(
+        returned
+            .into_iter()
+            .map(|item| item.stored)
+            .collect::<Vec<_>>(),
+        batched_rows
+    );
+
+    // A batch is one transaction: when one row cannot be written, none is.
+    let head = batched.audit_head().await.unwrap();
+    sqlx::query(&format!(
+        "INSERT INTO {} (tenant_id, idx, entry, leaf_hash, root_after) VALUES ($1, $2, 'x', 'x', 'x')",
+        ctx.table("audit_log")
+    ))
+    .bind("batch-grouped")
+    .bind(head.size as i64 + 250)
+    .execute(&ctx.raw)
+    .await
+    .unwrap();
+    let failed = batched.append_audit_batch(decisions(300)).await;
+    assert!(matches!(failed, Err(StoreError::Database(_))), "{failed:?}");
+    assert_eq!(batched.audit_head().await.unwrap(), head);
+    assert!(batched
+        .audit_rows(head.size..head.size + 250)
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(batched.checkpoints().await.unwrap().len(), 6);
+    ctx.raw_execute(
+        &format!(
+            "DELETE FROM {} WHERE tenant_id = $1 AND idx = $2",
+            ctx.table("audit_log")
+        ),
+        "batch-grouped",
+        head.size as i64 + 250,
+    )
+    .await;
+    batched.append_audit_batch(decisions(3)).await.unwrap();
+    verify(batched.as_ref()).await.unwrap();
+
+    assert!(is_not_found(
+        ctx.tenant("no-such-tenant")
+            .append_audit_batch(decisions(2))
+            .await
+    ));
+}
+
+async fn proofs_come_from_stored_nodes(ctx: Arc<Ctx>) {
+    let store = ctx.new_tenant("proofs").await;
+    store.append_audit_batch(decisions(99)).await.unwrap();
+    let rows = store.audit_rows(0..u64::MAX).await.unwrap();
+    let tree = MemoryTree::from_leaf_hashes(rows.iter().map(|row| row.leaf_hash));
+    let node_rows = |level: i64| {
+        let sql = format!(
+            "SELECT COUNT(*) AS nodes FROM {} WHERE tenant_id = $1 AND level = $2",
+            ctx.table("audit_nodes")
+        );
+        let raw = ctx.raw.clone();
+        async move {
+            sqlx::query(&sql)
+                .bind("proofs")
+                .bind(level)
+                .fetch_one(&raw)
+                .await
+                .map(|row| sqlx::Row::get::<i64, _>(&row, "nodes"))
+                .unwrap()
+        }
+    };
+    // 100 leaves: 6 nodes of 16 leaves, 3 of 32, 1 of 64; none below.
+    assert_eq!(node_rows(i64::from(STORED_NODE_MIN_LEVEL) - 1).await, 0);
+    assert_eq!(node_rows(4).await, 6);
+    assert_eq!(node_rows(5).await, 3);
+    assert_eq!(node_rows(6).await, 1);
+
+    let check = |tree: &MemoryTree| {
+        let mut cases = Vec::new();
+        for size in [1u64, 2, 15, 16, 17, 33, 64, 65, 99, 100] {
+            for index in [0, size / 2, size - 1] {
+                cases.push((index, size, inclusion_proof(index, size, tree).unwrap()));
+            }
+        }
+        cases
+    };
+    for (index, size, expected) in check(&tree) {
+        assert_eq!(
+            store.inclusion_proof(index, size).await.unwrap(),
+            expected,
+            "inclusion of {index} in {size}"
+        );
+        let root = tree.root_at(size).unwrap();
+        verify_inclusion(
+            &rows[index as usize].leaf_hash,
+            index,
+            size,
+            &expected,
+            &root,
+        )
+        .unwrap();
+    }
+    for (old, new) in [
+        (1u64, 100u64),
+        (16, 100),
+        (17, 64),
+        (50, 99),
+        (100, 100),
+        (0, 7),
+    ] {
+        assert_eq!(
+            store.consistency_proof(old, new).await.unwrap(),
+            consistency_proof(old, new, &tree).unwrap(),
+            "consistency {old} -> {new}"
+        );
+    }
+    // Without stored nodes (a log written before they were kept) the same
+    // proofs come from the leaf hashes.
+    sqlx::query(&format!(
+        "DELETE FROM {} WHERE tenant_id = $1",
+        ctx.table("audit_nodes")
+    ))
+    .bind("proofs")
+    .execute(&ctx.raw)
+    .await
+    .unwrap();
+    for (index, size, expected) in check(&tree) {
+        assert_eq!(store.inclusion_proof(index, size).await.unwrap(), expected);
+    }
+    for bad in [
+        store.inclusion_proof(100, 100).await,
+        store.inclusion_proof(0, 101).await,
+        store.consistency_proof(5, 4).await,
+        store.consistency_proof(1, 101).await,
+    ] {
+        assert!(matches!(bad, Err(StoreError::InvalidInput(_))), "{bad:?}");
+    }
+}
+
+async fn pages_stream_every_row(ctx: Arc<Ctx>) {
+    let store = ctx.new_tenant("pages").await;
+    store.append_audit_batch(decisions(20)).await.unwrap();
+    let mut seen = Vec::new();
+    let mut from = 0;
+    loop {
+        let page = store.audit_page(from, 6).await.unwrap();
+        let Some(last) = page.last() else { break };
+        from = last.position + 1;
+        for row in page {
+            assert_eq!(row.decoded.unwrap().entry.index, row.position);
+            seen.push(row.position);
+        }
+    }
+    assert_eq!(seen, (0..21).collect::<Vec<u64>>());
+
+    // The raw pages hold the same rows, as stored, multi-byte text included.
+    store
+        .append_audit(AuditEvent::new(
+            at(30),
+            EntryKind::Decision,
+            "bøt,42,",
+            "é€😀",
+            json!({ "note": "a,b\n\"c\"" }),
+        ))
+        .await
+        .unwrap();
+    let rows = store.audit_rows(0..u64::MAX).await.unwrap();
+    let mut raw = Vec::new();
+    let mut from = 0;
+    loop {
+        let page = store.audit_page_raw(from, 5).await.unwrap();
+        let Some(last) = page.last_position() else {
+            break;
+        };
+        from = last + 1;
+        for row in page.rows() {
+            raw.push((
+                row.position,
+                row.entry.to_owned(),
+                row.leaf_hash.to_owned(),
+                row.root_after.to_owned(),
+            ));
+        }
+    }
+    let expected: Vec<_> = rows
+        .iter()
+        .map(|row| {
+            (
+                row.entry.index,
+                String::from_utf8(row.entry.leaf_bytes()).unwrap(),
+                hex::encode(row.leaf_hash),
+                hex::encode(row.root_after),
+            )
+        })
+        .collect();
+    assert_eq!(raw, expected);
+    assert!(store.audit_page_raw(1000, 5).await.unwrap().is_empty());
+
+    ctx.raw_execute(
+        &format!(
+            "UPDATE {} SET entry = 'not json' WHERE tenant_id = $1 AND idx = $2",
+            ctx.table("audit_log")
+        ),
+        "pages",
+        7,
+    )
+    .await;
+    let page = store.audit_page(5, 4).await.unwrap();
+    assert_eq!(
+        page.iter().map(|row| row.position).collect::<Vec<_>>(),
+        [5, 6, 7, 8]
+    );
+    assert!(matches!(page[2].decoded, Err(StoreError::Corrupt(_))));
+    assert!(page[3].decoded.is_ok());
+    let raw = store.audit_page_raw(7, 1).await.unwrap();
+    assert_eq!(raw.rows().next().map(|row| row.entry), Some("not json"));
 }
 
 // --- harness ---------------------------------------------------------------
@@ -1264,6 +1520,8 @@ async fn run_suite(ctx: Arc<Ctx>) -> Vec<String> {
         batch_append_equals_single_appends,
         failed_batch_appends_nothing,
         tampering_is_detected,
+        proofs_come_from_stored_nodes,
+        pages_stream_every_row,
         aborted_transactions_leave_nothing,
         reopening_is_idempotent,
     ];

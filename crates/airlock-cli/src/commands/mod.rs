@@ -3,6 +3,7 @@
 //! and mapping verdicts to exit codes.
 
 pub mod approvals;
+pub mod audit;
 pub mod check;
 pub mod classify;
 pub mod client;

@@ -50,8 +50,13 @@ impl StateArgs {
     pub fn store_url(&self) -> String {
         match &self.database_url {
             Some(url) => url.clone(),
-            None => format!("sqlite://{}", self.data_dir.join("airlock.db").display()),
+            None => format!("sqlite://{}", self.sqlite_path().display()),
         }
+    }
+
+    /// The embedded database file under the data directory.
+    fn sqlite_path(&self) -> PathBuf {
+        self.data_dir.join("airlock.db")
     }
 
     pub fn tenant_id(&self) -> Result<TenantId> {
@@ -78,6 +83,35 @@ impl StateArgs {
     pub fn checkpoint_key(&self) -> Result<SigningKeyPair> {
         let paths = KeyPaths::in_dir(self.keys_dir(), "checkpoints");
         load_or_generate(&paths).with_context(|| format!("cannot use {}", paths.secret.display()))
+    }
+
+    /// Where the checkpoint key's public half is; verifiers of the audit
+    /// log trust it.
+    pub fn checkpoint_public_key_path(&self) -> PathBuf {
+        KeyPaths::in_dir(self.keys_dir(), "checkpoints").public
+    }
+
+    /// Opens an existing store without any signing key, for commands that
+    /// only read it: a missing SQLite file is an error instead of being
+    /// created, and no key is generated.
+    pub async fn open_existing_store(&self) -> Result<SqlStore> {
+        let url = self.store_url();
+        if self.database_url.is_none() {
+            let path = self.sqlite_path();
+            if !path.exists() {
+                anyhow::bail!(
+                    "no airlock state at {}: give --data-dir or --database-url",
+                    path.display()
+                );
+            }
+        }
+        let options = StoreOptions {
+            checkpoint_key: None,
+            ..StoreOptions::default()
+        };
+        SqlStore::open_with(&url, options)
+            .await
+            .with_context(|| format!("cannot open the store at {}", redact_url(&url)))
     }
 
     /// Opens (creating and migrating) the store, with checkpoint signing on.
