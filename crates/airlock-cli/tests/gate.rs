@@ -280,6 +280,41 @@ fn approvals_and_verify_against_a_running_server() {
         &[],
     ));
     assert!(shown.contains("revoked"), "{shown}");
+
+    // Every step is in the audit log, which verifies.
+    let exported = airlock(
+        &[
+            "audit",
+            "export",
+            "--format",
+            "jsonl",
+            "--data-dir",
+            data_dir,
+        ],
+        &[],
+    );
+    let kinds: Vec<String> = stdout(&exported)
+        .lines()
+        .map(|line| {
+            let entry: Value = serde_json::from_str(line).expect("jsonl");
+            entry["entry"]["kind"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect();
+    for kind in [
+        "policy_change",
+        "request",
+        "approval",
+        "receipt_issued",
+        "receipt_redeemed",
+        "revocation",
+    ] {
+        assert!(kinds.iter().any(|k| k == kind), "{kind} missing: {kinds:?}");
+    }
+    let verified = airlock(&["audit", "verify", "--data-dir", data_dir], &[]);
+    assert_eq!(verified.status.code(), Some(0), "{verified:?}");
 }
 
 fn hook(payload: &str, cwd: &Path, token: &str) -> Output {

@@ -164,6 +164,19 @@ pub trait TenantStore: Send + Sync {
     /// revocation first: what a signed revocation list carries.
     async fn revoked_receipts(&self) -> StoreResult<Vec<Receipt>>;
 
+    // --- policy -----------------------------------------------------------
+
+    /// Records that `version` (a policy-set hash) now judges this tenant's
+    /// actions. When it differs from the last one recorded, the change is
+    /// appended to the audit log (kind `policy_change`, with the previous
+    /// version) and `true` returned; an unchanged version writes nothing.
+    async fn record_policy_version(
+        &self,
+        version: &str,
+        by: &str,
+        now: Timestamp,
+    ) -> StoreResult<bool>;
+
     // --- audit log ------------------------------------------------------
 
     /// Appends one entry (for events that change no other state, such as

@@ -8,7 +8,7 @@
 
 /// `(version, statements)`; applied in order, each in the opening
 /// transaction, and recorded in `schema_version`.
-pub(crate) const MIGRATIONS: &[(i64, &[&str])] = &[(1, V1), (2, V2)];
+pub(crate) const MIGRATIONS: &[(i64, &[&str])] = &[(1, V1), (2, V2), (3, V3)];
 
 const V1: &[&str] = &[
     "CREATE TABLE tenants (
@@ -137,3 +137,7 @@ const V2: &[&str] = &["CREATE TABLE audit_nodes (
         hash TEXT NOT NULL,
         PRIMARY KEY (tenant_id, level, idx)
     )"];
+
+/// The version (hash) of the policy set that last judged each tenant's
+/// actions, so a change of policy is recorded in the audit log once.
+const V3: &[&str] = &["ALTER TABLE tenants ADD COLUMN policy_version TEXT"];

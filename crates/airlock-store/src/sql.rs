@@ -1580,6 +1580,38 @@ impl SqlTenantStore {
         .collect()
     }
 
+    async fn op_record_policy_version(
+        &self,
+        version: &str,
+        by: &str,
+        now: Timestamp,
+    ) -> StoreResult<bool> {
+        let mut write = self.inner.begin_write(&self.tenant).await?;
+        let row = sqlx::query("SELECT policy_version FROM tenants WHERE id = $1")
+            .bind(self.tenant.as_str())
+            .fetch_one(&mut *write.tx)
+            .await?;
+        let previous = Columns(&row).opt_text("policy_version")?;
+        if previous.as_deref() == Some(version) {
+            return Ok(false);
+        }
+        sqlx::query("UPDATE tenants SET policy_version = $2 WHERE id = $1")
+            .bind(self.tenant.as_str())
+            .bind(version)
+            .execute(&mut *write.tx)
+            .await?;
+        let data = json!({ "previous": previous, "version": version });
+        write
+            .append(
+                &self.inner,
+                &self.tenant,
+                AuditEvent::new(now, EntryKind::PolicyChange, by, version, data),
+            )
+            .await?;
+        write.commit().await?;
+        Ok(true)
+    }
+
     async fn op_revoked_receipts(&self) -> StoreResult<Vec<Receipt>> {
         let sql = format!(
             "SELECT {RECEIPT_COLUMNS} FROM receipts
@@ -2128,6 +2160,17 @@ impl TenantStore for SqlTenantStore {
         let this = self.clone();
         let (key_id, reason, by) = (key_id.to_owned(), reason.to_owned(), by.to_owned());
         detached(async move { this.op_revoke_key(&key_id, &reason, &by, now).await }).await
+    }
+
+    async fn record_policy_version(
+        &self,
+        version: &str,
+        by: &str,
+        now: Timestamp,
+    ) -> StoreResult<bool> {
+        let this = self.clone();
+        let (version, by) = (version.to_owned(), by.to_owned());
+        detached(async move { this.op_record_policy_version(&version, &by, now).await }).await
     }
 
     async fn revoked_receipts(&self) -> StoreResult<Vec<Receipt>> {

@@ -991,6 +991,30 @@ fn numbered_decision(n: i64) -> AuditEvent {
     )
 }
 
+async fn policy_changes_are_logged_once(ctx: Arc<Ctx>) {
+    let store = ctx.new_tenant("policy-versions").await;
+    let before = log_size(store.as_ref()).await;
+    let now = Timestamp::now();
+    assert!(store
+        .record_policy_version("sha256:aa", "serve", now)
+        .await
+        .unwrap());
+    assert!(!store
+        .record_policy_version("sha256:aa", "serve", now)
+        .await
+        .unwrap());
+    assert!(store
+        .record_policy_version("sha256:bb", "serve", now)
+        .await
+        .unwrap());
+    assert_eq!(log_size(store.as_ref()).await, before + 2);
+    let rows = store.audit_rows(before..before + 2).await.unwrap();
+    assert_eq!(rows[0].entry.kind.as_str(), "policy_change");
+    assert_eq!(rows[1].entry.subject, "sha256:bb");
+    assert_eq!(rows[1].entry.data["previous"], "sha256:aa");
+    verify(store.as_ref()).await.unwrap();
+}
+
 async fn failed_batch_appends_nothing(ctx: Arc<Ctx>) {
     let missing = ctx.tenant("no-such-tenant");
     assert!(is_not_found(
@@ -1170,7 +1194,7 @@ async fn reopening_is_idempotent(ctx: Arc<Ctx>) {
     .await
     .map(|row| sqlx::Row::get(&row, "versions"))
     .unwrap();
-    assert_eq!(versions, 2);
+    assert_eq!(versions, 3);
     assert!(matches!(
         again
             .create_tenant(&TenantId::new("reopen").unwrap(), "r", "admin", at(0))
@@ -1519,6 +1543,7 @@ async fn run_suite(ctx: Arc<Ctx>) -> Vec<String> {
         concurrent_appends_from_two_handles,
         batch_append_equals_single_appends,
         failed_batch_appends_nothing,
+        policy_changes_are_logged_once,
         tampering_is_detected,
         proofs_come_from_stored_nodes,
         pages_stream_every_row,

@@ -7,6 +7,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use airlock_audit::Timestamp;
 use airlock_engine::{Engine, LoadedConfig};
 use airlock_server::{Gate, GateConfig};
 use airlock_store::TenantId;
@@ -91,6 +92,7 @@ pub fn run(config: Option<&Path>, args: ServeArgs) -> Result<u8> {
             eprintln!("airlock: tenant {} has its own policies", tenant.as_str());
             gate = gate.with_tenant_engine(tenant, Arc::new(engine));
         }
+        record_policy_versions(&gate).await?;
         let gate = Arc::new(gate);
         airlock_server::serve(listener, gate, shutdown_signal())
             .await
@@ -129,6 +131,32 @@ fn tenant_engines(state: &StateArgs) -> Result<Vec<(TenantId, Engine)>> {
         engines.push((tenant, engine));
     }
     Ok(engines)
+}
+
+/// Appends a `policy_change` entry to each tenant's audit log whose policy
+/// version differs from the one that judged it last.
+async fn record_policy_versions(gate: &Gate) -> Result<()> {
+    for tenant in gate.store.tenants().await? {
+        let version = gate.engine(&tenant.id).policy().version().to_owned();
+        let changed = gate
+            .store
+            .tenant(&tenant.id)
+            .record_policy_version(&version, "airlock serve", Timestamp::now())
+            .await
+            .with_context(|| {
+                format!(
+                    "cannot record tenant {}'s policy version",
+                    tenant.id.as_str()
+                )
+            })?;
+        if changed {
+            eprintln!(
+                "airlock: tenant {} is now judged by policy {version}",
+                tenant.id.as_str()
+            );
+        }
+    }
+    Ok(())
 }
 
 async fn shutdown_signal() {
