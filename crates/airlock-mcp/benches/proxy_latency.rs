@@ -1,12 +1,17 @@
-//! Latency the gateway adds to an allowed `tools/call`: the same call
-//! (`read_text_file` of a small file) made alternately to the reference
-//! filesystem server directly and through the proxy (local judge, default
-//! policy, pins on), each over stdio to its own server process, in the
-//! same run. Prints p50, p90, p99 of both and their differences.
+//! Latency the gateway adds to an allowed `tools/call`, two ways, each
+//! timing the same call made alternately to a server directly and through
+//! the proxy (local judge, default policy, pins on) in the same run, and
+//! printing p50, p90, p99 of both and their differences:
 //!
-//! `cargo bench -p airlock-mcp --bench proxy_latency` (needs `npm ci` in
-//! `tests/mcp/`). `AIRLOCK_BENCH_CALLS` sets the number of calls (default
-//! 3000 each, after 300 of warm-up).
+//! 1. the reference filesystem server (`read_text_file` of a small file),
+//!    one node process for each side, over stdio;
+//! 2. a minimal server inside this process, answering from memory over
+//!    in-memory pipes, so that the server's own variance (node's garbage
+//!    collector) does not hide the proxy's.
+//!
+//! `cargo bench -p airlock-mcp --bench proxy_latency` (the first needs
+//! `npm ci` in `tests/mcp/`). `AIRLOCK_BENCH_CALLS` sets the number of
+//! calls (default 3000 each, after a tenth as many of warm-up).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -31,26 +36,115 @@ fn ms(d: Duration) -> f64 {
 fn main() {
     let script = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/mcp/node_modules/@modelcontextprotocol/server-filesystem/dist/index.js");
-    if !script.is_file() {
-        eprintln!(
-            "SKIPPED: run `npm ci` in tests/mcp/ first ({} is missing)",
-            script.display()
-        );
-        return;
-    }
     let calls: usize = std::env::var("AIRLOCK_BENCH_CALLS")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(3000);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    // As `airlock mcp proxy` runs a stdio session: on one thread.
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("runtime");
-    runtime.block_on(run(&script, calls));
+    if script.is_file() {
+        runtime.block_on(run_filesystem(&script, calls));
+    } else {
+        eprintln!(
+            "SKIPPED the filesystem server: run `npm ci` in tests/mcp/ first ({} is missing)",
+            script.display()
+        );
+    }
+    runtime.block_on(run_in_memory(calls));
 }
 
-async fn run(script: &Path, calls: usize) {
+/// A server that answers the handshake, lists one read-only tool and
+/// answers every call to it with the same text, from memory.
+async fn serve_from_memory(stream: tokio::io::DuplexStream) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let (read, mut write) = tokio::io::split(stream);
+    let mut lines = BufReader::new(read).lines();
+    while let Ok(Some(line)) = lines.next_line().await {
+        let Ok(message) = serde_json::from_str::<serde_json::Value>(&line) else {
+            continue;
+        };
+        let id = message["id"].clone();
+        let result = match message["method"].as_str() {
+            Some("initialize") => json!({
+                "protocolVersion": message["params"]["protocolVersion"],
+                "capabilities": {"tools": {}},
+                "serverInfo": {"name": "in-memory", "version": "1"}}),
+            Some("tools/list") => json!({"tools": [{
+                "name": "get_status", "description": "Reports the status.",
+                "inputSchema": {"type": "object", "properties": {"verbose": {"type": "boolean"}}},
+                "annotations": {"readOnlyHint": true}}]}),
+            Some("tools/call") => {
+                json!({"content": [{"type": "text", "text": "all systems nominal"}]})
+            }
+            _ if id.is_null() => continue,
+            _ => json!({}),
+        };
+        let reply = json!({"jsonrpc": "2.0", "id": id, "result": result});
+        let mut bytes = reply.to_string().into_bytes();
+        bytes.push(b'\n');
+        if write.write_all(&bytes).await.is_err() {
+            return;
+        }
+    }
+}
+
+fn in_memory_server() -> impl rmcp::transport::Transport<rmcp::service::RoleClient> {
+    let (ours, theirs) = tokio::io::duplex(1 << 20);
+    tokio::spawn(serve_from_memory(theirs));
+    let (read, write) = tokio::io::split(ours);
+    rmcp::transport::async_rw::AsyncRwTransport::new_client(read, write)
+}
+
+async fn run_in_memory(calls: usize) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let direct = ().serve(in_memory_server()).await.expect("direct client");
+    let gateway = gateway(dir.path());
+    let (client_end, proxy_end) = tokio::io::duplex(1 << 20);
+    let (read, write) = tokio::io::split(proxy_end);
+    tokio::spawn(async move {
+        gateway
+            .run(client_over(read, write, 4 << 20), in_memory_server())
+            .await
+    });
+    let (read, write) = tokio::io::split(client_end);
+    let proxied = ().serve((read, write)).await.expect("proxied client");
+    let params = CallToolRequestParams::new("get_status").with_arguments(
+        json!({"verbose": true})
+            .as_object()
+            .cloned()
+            .expect("object"),
+    );
+    measure(
+        "in-memory server, tools/call get_status",
+        &direct,
+        &proxied,
+        params,
+        calls,
+    )
+    .await;
+    direct.cancel().await.expect("close");
+    proxied.cancel().await.expect("close");
+}
+
+fn gateway(dir: &Path) -> Arc<Gateway> {
+    let judge: Arc<dyn Judge> = Arc::new(LocalJudge::new(
+        Arc::new(Engine::with_defaults().expect("engine")),
+        None,
+    ));
+    Gateway::new(
+        judge,
+        Some(PinStore::open(dir.join(".airlock/mcp-pins.json")).expect("pins")),
+        GatewayOptions {
+            server_name: "bench".into(),
+            escalation: EscalationMode::ReturnPending,
+        },
+    )
+}
+
+async fn run_filesystem(script: &Path, calls: usize) {
     let dir = tempfile::tempdir().expect("temp dir");
     let files = std::fs::canonicalize(dir.path()).expect("dir");
     let notes = files.join("notes.txt");
@@ -63,18 +157,7 @@ async fn run(script: &Path, calls: usize) {
 
     let direct = ().serve(server_process(&command).expect("server")).await.expect("direct client");
 
-    let judge: Arc<dyn Judge> = Arc::new(LocalJudge::new(
-        Arc::new(Engine::with_defaults().expect("engine")),
-        None,
-    ));
-    let gateway = Gateway::new(
-        judge,
-        Some(PinStore::open(files.join(".airlock/mcp-pins.json")).expect("pins")),
-        GatewayOptions {
-            server_name: "filesystem".into(),
-            escalation: EscalationMode::ReturnPending,
-        },
-    );
+    let gateway = gateway(&files);
     let (client_end, proxy_end) = tokio::io::duplex(1 << 20);
     let (read, write) = tokio::io::split(proxy_end);
     let server = server_process(&command).expect("server");
@@ -84,6 +167,25 @@ async fn run(script: &Path, calls: usize) {
 
     let params = CallToolRequestParams::new("read_text_file")
         .with_arguments(json!({"path": notes}).as_object().cloned().expect("object"));
+    measure(
+        "filesystem server (node), tools/call read_text_file",
+        &direct,
+        &proxied,
+        params,
+        calls,
+    )
+    .await;
+    direct.cancel().await.expect("close");
+    proxied.cancel().await.expect("close");
+}
+
+async fn measure(
+    title: &str,
+    direct: &rmcp::service::RunningService<rmcp::service::RoleClient, ()>,
+    proxied: &rmcp::service::RunningService<rmcp::service::RoleClient, ()>,
+    params: CallToolRequestParams,
+    calls: usize,
+) {
     let mut direct_times = Vec::with_capacity(calls);
     let mut proxied_times = Vec::with_capacity(calls);
     let warm_up = calls / 10;
@@ -105,9 +207,7 @@ async fn run(script: &Path, calls: usize) {
     }
     direct_times.sort();
     proxied_times.sort();
-    println!(
-        "tools/call read_text_file, {calls} calls each (after {warm_up} warm-up), alternating"
-    );
+    println!("{title}: {calls} calls each (after {warm_up} warm-up), alternating");
     println!("{:<10} {:>9} {:>9} {:>9}", "", "p50 ms", "p90 ms", "p99 ms");
     for (name, times) in [("direct", &direct_times), ("proxied", &proxied_times)] {
         println!(
@@ -124,6 +224,4 @@ async fn run(script: &Path, calls: usize) {
         ms(percentile(&proxied_times, 0.9)) - ms(percentile(&direct_times, 0.9)),
         ms(percentile(&proxied_times, 0.99)) - ms(percentile(&direct_times, 0.99))
     );
-    direct.cancel().await.expect("close");
-    proxied.cancel().await.expect("close");
 }

@@ -87,6 +87,12 @@ pub trait Judge: Send + Sync + 'static {
     /// Classifies and judges one call.
     fn judge<'a>(&'a self, call: &'a ToolCall) -> BoxFuture<'a, Result<Judgement, JudgeError>>;
 
+    /// Judges at once, when this judge needs no I/O to answer (the
+    /// embedded engine); `None` when the answer must be awaited.
+    fn judge_immediately(&self, _call: &ToolCall) -> Option<Result<Judgement, JudgeError>> {
+        None
+    }
+
     /// Where the approval `id` (from an escalated [`Judgement`]) stands.
     fn approval_status<'a>(
         &'a self,

@@ -63,6 +63,10 @@ impl Judge for LocalJudge {
         Box::pin(async move { Ok(self.judge_now(call)) })
     }
 
+    fn judge_immediately(&self, call: &ToolCall) -> Option<Result<Judgement, JudgeError>> {
+        Some(Ok(self.judge_now(call)))
+    }
+
     fn approval_status<'a>(
         &'a self,
         id: &'a str,

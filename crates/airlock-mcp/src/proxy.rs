@@ -483,17 +483,73 @@ impl Session {
             annotations: entry.hints,
         };
         let progress = request.request.get_meta().get_progress_token();
+        // A judge that answers without I/O (the embedded engine) is asked
+        // here, so an allowed or denied call costs no task switch; only an
+        // escalation is waited on in a task of its own.
+        let nothing_held = self.gateway.held.lock().is_ok_and(|h| h.is_empty());
+        let prejudged = match nothing_held {
+            true => self.gateway.judge.judge_immediately(&tool_call),
+            false => None,
+        };
+        let prejudged = match prejudged {
+            None => None,
+            Some(Err(e)) => {
+                outbox.to_client.push(self.refusal(id, unjudged_text(&e)));
+                return;
+            }
+            Some(Ok(judgement)) => {
+                log_judgement(&tool_call, &judgement);
+                match judgement.verdict {
+                    Verdict::Allow => {
+                        self.forwarded_calls.insert(id);
+                        outbox.to_server.push(message);
+                        return;
+                    }
+                    Verdict::Deny => {
+                        outbox
+                            .to_client
+                            .push(self.refusal(id, denial_text(&tool_call, &judgement)));
+                        return;
+                    }
+                    Verdict::Escalate => Some(judgement),
+                }
+            }
+        };
         let gateway = self.gateway.clone();
         let events = self.events_tx.clone();
         let task_id = id.clone();
         let task = tokio::spawn(async move {
-            let outcome = gateway.decide(&tool_call, progress, &events).await;
+            let outcome = match prejudged {
+                Some(judgement) => {
+                    let digest = call_digest(&tool_call);
+                    gateway
+                        .escalated(&tool_call, &digest, judgement, progress, &events)
+                        .await
+                }
+                None => gateway.decide(&tool_call, progress, &events).await,
+            };
             let _ = events.send(Event::Judged {
                 id: task_id,
                 outcome,
             });
         });
         self.judging.insert(id, (task.abort_handle(), message));
+    }
+
+    /// Reads the pin file again, to see what a person accepted meanwhile.
+    /// `false` when it cannot be read: every tool is then withheld.
+    fn reload_pins(&self) -> bool {
+        let Some(pins) = &self.gateway.pins else {
+            return true;
+        };
+        match pins.lock().map(|mut p| p.reload()) {
+            Ok(Ok(())) => true,
+            Ok(Err(e)) => {
+                tracing::error!("{e}; withholding every tool until it can be read");
+                false
+            }
+            Err(_) => false,
+        }
     }
 
     /// Whether a person accepted `fingerprint` for the tool since the
@@ -563,9 +619,10 @@ impl Session {
             }
         };
         let complete = list.next_cursor.is_none();
+        let pins_readable = self.reload_pins();
         let mut kept = Vec::with_capacity(list.tools.len());
         for tool in std::mem::take(&mut list.tools) {
-            let entry = self.catalogue(&tool);
+            let entry = self.catalogue(&tool, pins_readable);
             let name = tool.name.to_string();
             let shown = entry.visible && entry.unaccepted.is_none();
             self.catalog.insert(name, entry);
@@ -593,7 +650,7 @@ impl Session {
 
     /// What the session knows of one listed tool: its hints, whether
     /// policy ever allows it, and whether its shape is the pinned one.
-    fn catalogue(&self, tool: &rmcp::model::Tool) -> CatalogEntry {
+    fn catalogue(&self, tool: &rmcp::model::Tool, pins_readable: bool) -> CatalogEntry {
         let server = &self.gateway.options.server_name;
         let name = tool.name.to_string();
         let hints = tool.annotations.as_ref().map(|a| McpToolHints {
@@ -615,9 +672,8 @@ impl Session {
             (Some(pins), Ok(value)) => {
                 let shape = ToolShape::of(&value);
                 let check = match pins.lock() {
-                    Ok(mut pins) => pins
-                        .reload()
-                        .and_then(|_| pins.check(server, &name, &shape)),
+                    Ok(_) if !pins_readable => Err(None),
+                    Ok(mut pins) => pins.check(server, &name, &shape).map_err(Some),
                     Err(_) => {
                         return CatalogEntry {
                             hints,
@@ -638,7 +694,9 @@ impl Session {
                         Some(seen.fingerprint)
                     }
                     Err(e) => {
-                        tracing::error!("{e}");
+                        if let Some(e) = e {
+                            tracing::error!("{e}");
+                        }
                         Some(shape.fingerprint)
                     }
                 }
@@ -760,13 +818,9 @@ impl Gateway {
         }
         let judgement = match self.judge.judge(call).await {
             Ok(judgement) => judgement,
-            Err(e) => {
-                return Outcome::Refuse(format!(
-                    "airlock did not forward this call: it could not be judged ({e})."
-                ))
-            }
+            Err(e) => return Outcome::Refuse(unjudged_text(&e)),
         };
-        tracing::info!(server = %call.server, tool = %call.tool, verdict = %judgement.verdict, "{}", judgement.reason);
+        log_judgement(call, &judgement);
         match judgement.verdict {
             Verdict::Allow => Outcome::Forward,
             Verdict::Deny => Outcome::Refuse(denial_text(call, &judgement)),
@@ -888,6 +942,14 @@ impl Gateway {
             )),
         }
     }
+}
+
+fn log_judgement(call: &ToolCall, judgement: &Judgement) {
+    tracing::info!(server = %call.server, tool = %call.tool, verdict = %judgement.verdict, "{}", judgement.reason);
+}
+
+fn unjudged_text(error: &crate::judge::JudgeError) -> String {
+    format!("airlock did not forward this call: it could not be judged ({error}).")
 }
 
 fn denial_text(call: &ToolCall, judgement: &Judgement) -> String {

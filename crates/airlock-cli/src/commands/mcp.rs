@@ -259,7 +259,15 @@ fn run_proxy(config: Option<&Path>, args: ProxyArgs) -> Result<u8> {
             escalation,
         },
     );
-    let runtime = super::state::runtime()?;
+    // One stdio session runs on one thread: no message waits for another
+    // thread to be scheduled. The HTTP listener serves sessions in parallel.
+    let runtime = match args.listen {
+        Some(_) => super::state::runtime()?,
+        None => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .context("cannot start the async runtime")?,
+    };
     let outcome = runtime.block_on(async {
         match args.listen {
             Some(addr) => listen(gateway, upstream, addr, &args).await,
