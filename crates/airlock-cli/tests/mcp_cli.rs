@@ -67,7 +67,7 @@ fn the_proxy_judges_calls_and_a_person_accepts_a_changed_tool() {
         .expect("start the proxy");
     let mut stdin = proxy.stdin.take().expect("stdin");
     let mut lines = BufReader::new(proxy.stdout.take().expect("stdout")).lines();
-    let mut send = |message: Value| {
+    let mut send = move |message: Value| {
         writeln!(stdin, "{message}").expect("write");
         stdin.flush().expect("flush");
     };
