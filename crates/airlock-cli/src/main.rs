@@ -68,6 +68,9 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    if let Some(dialect) = hook_invocation() {
+        return ExitCode::from(commands::hook::run_agent(dialect, None));
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => {
@@ -101,5 +104,19 @@ fn main() -> ExitCode {
             eprintln!("airlock: error: {err:#}");
             ExitCode::from(commands::EXIT_ERROR)
         }
+    }
+}
+
+/// The agent when the arguments are exactly `hook <agent>`: what a coding
+/// agent runs before every tool call, answered without building the parser
+/// of every other subcommand. The configuration is then found as without
+/// `--config` (`$AIRLOCK_CONFIG`, else the nearest `airlock.toml`).
+fn hook_invocation() -> Option<&'static dyn airlock_hooks::Dialect> {
+    let mut args = std::env::args_os().skip(1);
+    match (args.next(), args.next(), args.next()) {
+        (Some(hook), Some(agent), None) if hook == "hook" => {
+            airlock_hooks::dialect(agent.to_str()?)
+        }
+        _ => None,
     }
 }

@@ -76,7 +76,7 @@ impl Engine {
                     PlanClassifier::new(config.config.terraform.clone()),
                 )
             });
-            let policy = match validation_cache_dir() {
+            let policy = match policy_cache_dir() {
                 Some(dir) if !sources.dirs.is_empty() => PolicyEngine::load_cached(&sources, &dir),
                 _ => PolicyEngine::load(&sources),
             };
@@ -236,17 +236,18 @@ impl Engine {
     }
 }
 
-/// Where proofs that a policy set validated are kept, so that a hook process
+/// Where compiled policy sets are kept, so that a hook process parses and
 /// validates a project's policies once per change rather than on every
-/// call: `$XDG_CACHE_HOME/airlock` or `~/.cache/airlock`. Policies are still
-/// parsed and their annotations checked on every load, and an evaluation
-/// error is a deny, so a forged marker cannot turn into an allow.
-fn validation_cache_dir() -> Option<PathBuf> {
+/// call: `$XDG_CACHE_HOME/airlock/policies` or `~/.cache/airlock/policies`.
+/// The policy files are still read and hashed on every load and an entry is
+/// used only for the exact same sources; see
+/// [`PolicyEngine::load_cached`].
+fn policy_cache_dir() -> Option<PathBuf> {
     let base = std::env::var_os("XDG_CACHE_HOME")
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
-    Some(base.join("airlock").join("validated"))
+    Some(base.join("airlock").join("policies"))
 }
 
 /// Fills the caller's environment hint into targets whose environment no

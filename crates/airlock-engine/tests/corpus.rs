@@ -2,30 +2,15 @@
 //! pipeline with the built-in policy: per-family recall and false-positive
 //! rate must stay within the published bounds.
 
-use std::path::PathBuf;
+mod common;
 
-use airlock_engine::eval::{evaluate, parse_corpus, Case};
+use airlock_engine::eval::evaluate;
 use airlock_engine::Engine;
+use common::corpus;
 
 const MIN_RECALL: f64 = 0.98;
 const MAX_FALSE_POSITIVE_RATE: f64 = 0.02;
 const MIN_CASES: usize = 400;
-
-fn corpus() -> Vec<Case> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/corpus");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
-        .collect();
-    files.sort();
-    let mut cases = Vec::new();
-    for path in files {
-        let text = std::fs::read_to_string(&path).expect("read corpus file");
-        cases.extend(parse_corpus(&path.display().to_string(), &text).expect("valid corpus"));
-    }
-    cases
-}
 
 #[test]
 fn corpus_ids_are_unique() {

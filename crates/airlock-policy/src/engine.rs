@@ -9,14 +9,15 @@ use std::sync::Mutex;
 
 use airlock_model::ToolKind;
 use cedar_policy::{
-    Authorizer, Entity, EntityId, EntityTypeName, EntityUid, PolicyId, PolicySet, Validator,
+    Authorizer, Entity, EntityId, EntityTypeName, EntityUid, Policy, PolicySet, Validator,
 };
 
 use crate::annotations::{PolicyInfo, PolicyOrigin};
+use crate::compiled;
 use crate::error::PolicyError;
 use crate::load::{self, LoadedPolicy, SourceFile};
 use crate::pack::{DEFAULT_PACK, DEFAULT_PACK_DIR, SCHEMA_TEXT};
-use crate::slice::{self, KindMask, KindSets, ALL_KINDS, DEFAULT_PACK_KINDS};
+use crate::slice::{self, KindMask, KindSets, DEFAULT_PACK_KINDS};
 
 /// Who is asking: the registered agent, its roles (which become
 /// `Airlock::Role` parents of the `Airlock::Agent` entity), the person it acts
@@ -144,6 +145,8 @@ pub struct PolicyEngine {
     pub(crate) kind_sets: KindSets,
     /// The last principal decided for and its Cedar entity.
     pub(crate) principal_cache: PrincipalCache,
+    /// Whether the policies were read from a compiled form.
+    pub(crate) compiled: bool,
 }
 
 /// The most recent principal and its built `Airlock::Agent` entity: hook
@@ -185,7 +188,8 @@ impl Clone for PrincipalCache {
 enum Validation<'a> {
     /// Validate project files against the schema.
     Always,
-    /// Validate unless `cache_dir` records that this exact set validated.
+    /// Use the compiled set `cache_dir` keeps for this exact set of sources,
+    /// or validate and keep one there.
     Cached(&'a Path),
 }
 
@@ -193,7 +197,8 @@ impl PolicyEngine {
     /// airlock's built-in default pack alone.
     ///
     /// The pack is not validated here: `tests::default_pack_validates_strictly`
-    /// proves it valid against the schema, so start-up pays only for parsing.
+    /// proves it valid against the schema. It is read from its compiled form
+    /// embedded in the binary, so start-up does not even parse it.
     pub fn default_pack() -> Result<Self, PolicyError> {
         Self::assemble(default_pack_files(), None)
     }
@@ -207,12 +212,14 @@ impl PolicyEngine {
         Self::assemble(source_files(sources)?, Some(Validation::Always))
     }
 
-    /// Like [`PolicyEngine::load`], but remembers in `cache_dir` which policy
-    /// sets (by [`PolicyEngine::version`]) validated, and skips schema
-    /// validation of a set seen before. Parsing and annotation checks always
-    /// run. The cache holds empty marker files named by version; failing to
-    /// write one is not an error. A policy that somehow runs unvalidated can
-    /// only fail closed: an evaluation error denies.
+    /// Like [`PolicyEngine::load`], but keeps each policy set's compiled
+    /// form (its policies in Cedar's JSON form, once parsed, checked and
+    /// validated) in `cache_dir`, named by [`PolicyEngine::version`], and
+    /// loads a set seen before from there instead of parsing and validating
+    /// it again. The sources are read and hashed on every load, so an edited
+    /// policy is never served from the cache; a cache entry that is not
+    /// intact, not current, or not private to the user is ignored. Failing
+    /// to write the cache is not an error.
     pub fn load_cached(sources: &PolicySources, cache_dir: &Path) -> Result<Self, PolicyError> {
         Self::assemble(source_files(sources)?, Some(Validation::Cached(cache_dir)))
     }
@@ -220,6 +227,36 @@ impl PolicyEngine {
     fn assemble(
         files: Vec<SourceFile>,
         validation: Option<Validation<'_>>,
+    ) -> Result<Self, PolicyError> {
+        let version = load::version(&files);
+        let has_project_files = files.iter().any(|f| f.origin == PolicyOrigin::Project);
+        let compiled = if !has_project_files {
+            compiled::decode(compiled::DEFAULT_PACK, &version, &files)
+        } else if let Some(Validation::Cached(cache_dir)) = validation {
+            compiled::fetch(cache_dir, &version)
+                .and_then(|bytes| compiled::decode(&bytes, &version, &files))
+        } else {
+            None
+        };
+        match compiled {
+            Some(policies) => Self::from_parts(
+                policies
+                    .into_iter()
+                    .map(|c| (c.policy, c.info, c.kinds))
+                    .collect(),
+                version,
+                true,
+            ),
+            None => Self::parse(files, validation, version),
+        }
+    }
+
+    /// Parses and checks `files`, validates the project files among them as
+    /// `validation` says, and keeps the compiled set where it asks.
+    fn parse(
+        files: Vec<SourceFile>,
+        validation: Option<Validation<'_>>,
+        version: String,
     ) -> Result<Self, PolicyError> {
         // The default pack always comes first.
         let pack_len = files
@@ -232,7 +269,6 @@ impl PolicyEngine {
             loaded.extend(load::parse_file(file)?);
         }
         load::check_unique_ids(&loaded)?;
-        let version = load::version(&files);
         let project_files: Vec<SourceFile> = files
             .into_iter()
             .filter(|f| f.origin == PolicyOrigin::Project)
@@ -242,24 +278,50 @@ impl PolicyEngine {
                 None => {}
                 Some(Validation::Always) => validate_project(&loaded, &project_files)?,
                 Some(Validation::Cached(cache_dir)) => {
-                    let marker = cache_dir.join(format!(
-                        "validated-{}",
-                        version.trim_start_matches("sha256:")
-                    ));
-                    if !marker.is_file() {
-                        validate_project(&loaded, &project_files)?;
-                        // Best effort: a missing marker only costs a validation.
-                        let _ = std::fs::create_dir_all(cache_dir)
-                            .and_then(|()| std::fs::write(&marker, b""));
+                    validate_project(&loaded, &project_files)?;
+                    // Best effort: without a cache entry the next load
+                    // parses and validates again.
+                    if let Some(bytes) = compiled::encode(&version, &loaded) {
+                        let _ = compiled::store(cache_dir, &version, &bytes);
                     }
                 }
             }
         }
-        let mut policies = Vec::with_capacity(loaded.len());
-        let mut cedar_policies = Vec::with_capacity(loaded.len());
-        for item in loaded {
-            policies.push(item.info);
-            cedar_policies.push(item.policy);
+        let parts = loaded
+            .into_iter()
+            .map(|item| {
+                let built_in = (item.info.origin == PolicyOrigin::DefaultPack)
+                    .then(|| {
+                        DEFAULT_PACK_KINDS
+                            .iter()
+                            .find(|(id, _)| *id == item.info.id)
+                    })
+                    .flatten();
+                let kinds = match built_in {
+                    Some((_, mask)) => *mask,
+                    None => slice::kinds_of(&item.policy),
+                };
+                (item.policy, item.info, kinds)
+            })
+            .collect();
+        Self::from_parts(parts, version, false)
+    }
+
+    /// The engine over `parts` (each policy, what airlock knows of it, and
+    /// the effect kinds it can apply to), in load order; `compiled` says
+    /// whether they were read from a compiled form.
+    fn from_parts(
+        parts: Vec<(Policy, PolicyInfo, KindMask)>,
+        version: String,
+        compiled: bool,
+    ) -> Result<Self, PolicyError> {
+        let mut policies = Vec::with_capacity(parts.len());
+        let mut cedar_policies = Vec::with_capacity(parts.len());
+        let mut kind_masks = Vec::with_capacity(parts.len());
+        for (policy, info, kinds) in parts {
+            cedar_policies.push(policy);
+            policies.push(info);
+            kind_masks.push(kinds);
         }
         let policy_set =
             PolicySet::from_policies(cedar_policies).map_err(|err| PolicyError::Annotation {
@@ -275,24 +337,11 @@ impl PolicyEngine {
             .enumerate()
             .map(|(index, info)| (info.id.clone(), index))
             .collect();
-        let kind_masks = policies
-            .iter()
-            .map(|info| {
-                let built_in = (info.origin == PolicyOrigin::DefaultPack)
-                    .then(|| DEFAULT_PACK_KINDS.iter().find(|(id, _)| *id == info.id))
-                    .flatten();
-                match built_in {
-                    Some((_, mask)) => *mask,
-                    None => policy_set
-                        .policy(&PolicyId::new(&info.id))
-                        .map_or(ALL_KINDS, slice::kinds_of),
-                }
-            })
-            .collect();
         Ok(PolicyEngine {
             kind_masks,
             kind_sets: KindSets::default(),
             principal_cache: PrincipalCache::default(),
+            compiled,
             policy_set,
             policies,
             by_id,
@@ -302,10 +351,31 @@ impl PolicyEngine {
         })
     }
 
+    /// Builds what Cedar shares between all policy sets of a process (the
+    /// table of its extension functions, whose names go through Cedar's
+    /// parser, and the pattern entity type names are checked with): about
+    /// half a millisecond that every engine otherwise pays on its first
+    /// construction. An engine waits for a build in progress
+    /// rather than repeating it, so calling this on a second thread at
+    /// process start is only ever a head start; a hook process does that
+    /// while it reads its input and its policies.
+    pub fn warm_up() {
+        // The names first: an engine needs them before the authorizer.
+        let _ = CedarNames::new();
+        let _ = Authorizer::new();
+    }
+
     /// `sha256:<hex>` over the schema and every policy file (name and text)
     /// in load order. Changes whenever any policy text changes.
     pub fn version(&self) -> &str {
         &self.version
+    }
+
+    /// Whether the policies were read from a compiled form (the embedded
+    /// default pack, or a cache entry of [`PolicyEngine::load_cached`])
+    /// rather than parsed from their text.
+    pub fn loaded_from_compiled_form(&self) -> bool {
+        self.compiled
     }
 
     /// The Cedar schema (human-readable format) every policy is checked
@@ -331,14 +401,17 @@ impl PolicyEngine {
         self.by_id.get(id).and_then(|&i| self.policies.get(i))
     }
 
-    /// The Cedar policy set, with policy ids equal to their `@id`s.
+    /// The Cedar policy set, with policy ids equal to their `@id`s. What
+    /// airlock reads from annotations is in [`PolicyEngine::policies`]; the
+    /// Cedar policies of a set read from its compiled form carry no
+    /// annotations (Cedar does not read them when it decides).
     pub fn policy_set(&self) -> &PolicySet {
         &self.policy_set
     }
 }
 
 /// The embedded default pack as source files.
-fn default_pack_files() -> Vec<SourceFile> {
+pub(crate) fn default_pack_files() -> Vec<SourceFile> {
     DEFAULT_PACK
         .iter()
         .map(|(name, text)| SourceFile {

@@ -13,9 +13,11 @@
 //! what it decides are described in `docs/default-policy.md`.
 
 mod annotations;
+mod compiled;
 mod decide;
 mod engine;
 mod error;
+mod est;
 mod load;
 mod pack;
 mod slice;

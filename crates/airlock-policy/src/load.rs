@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
+use airlock_model::ApprovalRequirement;
 use cedar_policy::{
     Effect as CedarEffect, Policy, PolicyId, PolicySet, Schema, ValidationMode, Validator,
 };
@@ -204,32 +205,29 @@ fn locate(haystack: &str, needle: &str, from: usize) -> usize {
         .unwrap_or(0)
 }
 
-fn read_policy(
-    file: &SourceFile,
-    policy: &Policy,
-    text: String,
-    start: usize,
-) -> Result<LoadedPolicy, PolicyError> {
-    let annotation_error = |policy_id: &str, problem: AnnotationProblem| {
-        let offset = text
-            .find(&format!("@{}", problem.annotation))
-            .map_or(start, |i| start + i);
-        let (line, column) = line_column(&file.text, offset);
-        PolicyError::Annotation {
-            file: file.label.clone(),
-            line,
-            column,
-            policy_id: policy_id.to_string(),
-            message: problem.message,
-            hint: problem.hint,
-        }
-    };
-    let id = annotation(policy, ID_ANNOTATION)
+/// What airlock reads from a policy itself: its `@id`, `@reason`, effect
+/// and escalation annotations.
+pub(crate) struct PolicyFacts {
+    pub id: String,
+    pub effect: PolicyEffect,
+    pub reason: Option<String>,
+    pub approvals: Option<ApprovalRequirement>,
+}
+
+/// Reads [`PolicyFacts`] from a policy's effect and its annotations
+/// (`annotation` gives the value of one by name); on a problem, the
+/// policy's `@id` as far as it is known (empty when it has none) and the
+/// problem.
+pub(crate) fn policy_facts<'a>(
+    effect: CedarEffect,
+    annotation: impl Fn(&str) -> Option<&'a str>,
+) -> Result<PolicyFacts, (String, AnnotationProblem)> {
+    let id = annotation(ID_ANNOTATION)
         .map(str::trim)
         .filter(|id| !id.is_empty())
         .ok_or_else(|| {
-            annotation_error(
-                "",
+            (
+                String::new(),
                 AnnotationProblem {
                     annotation: ID_ANNOTATION,
                     message: "the policy has no @id (or an empty one)".to_string(),
@@ -238,20 +236,55 @@ fn read_policy(
             )
         })?
         .to_string();
-    let effect = match policy.effect() {
+    let effect = match effect {
         CedarEffect::Permit => PolicyEffect::Permit,
         CedarEffect::Forbid => PolicyEffect::Forbid,
     };
     let approvals = approval_requirement(
         effect,
-        annotation(policy, APPROVALS_ANNOTATION),
-        annotation(policy, APPROVER_ROLES_ANNOTATION),
+        annotation(APPROVALS_ANNOTATION),
+        annotation(APPROVER_ROLES_ANNOTATION),
     )
-    .map_err(|problem| annotation_error(&id, problem))?;
-    let reason = annotation(policy, REASON_ANNOTATION)
+    .map_err(|problem| (id.clone(), problem))?;
+    let reason = annotation(REASON_ANNOTATION)
         .map(str::trim)
         .filter(|r| !r.is_empty())
         .map(str::to_string);
+    Ok(PolicyFacts {
+        id,
+        effect,
+        reason,
+        approvals,
+    })
+}
+
+fn read_policy(
+    file: &SourceFile,
+    policy: &Policy,
+    text: String,
+    start: usize,
+) -> Result<LoadedPolicy, PolicyError> {
+    let PolicyFacts {
+        id,
+        effect,
+        reason,
+        approvals,
+    } = policy_facts(policy.effect(), |key| annotation(policy, key)).map_err(
+        |(policy_id, problem)| {
+            let offset = text
+                .find(&format!("@{}", problem.annotation))
+                .map_or(start, |i| start + i);
+            let (line, column) = line_column(&file.text, offset);
+            PolicyError::Annotation {
+                file: file.label.clone(),
+                line,
+                column,
+                policy_id,
+                message: problem.message,
+                hint: problem.hint,
+            }
+        },
+    )?;
     let (line, column) = line_column(&file.text, start);
     let id_offset = text.find("@id").map_or(start, |i| start + i);
     let id_position = line_column(&file.text, id_offset);

@@ -65,7 +65,7 @@ pub(crate) fn kinds_of(policy: &Policy) -> KindMask {
 }
 
 /// [`kinds_of`] over a policy's JSON form (EST).
-fn kinds_of_est(est: &Value) -> KindMask {
+pub(crate) fn kinds_of_est(est: &Value) -> KindMask {
     let Some(first) = est
         .get("conditions")
         .and_then(Value::as_array)

@@ -1,5 +1,5 @@
 //! Loading project policies: errors at the right file:line:column, annotation
-//! checks, extend and replace modes, versions, roles, the validation cache,
+//! checks, extend and replace modes, versions, roles, the policy cache,
 //! and failing closed when a policy errors at run time.
 
 mod common;
@@ -438,16 +438,16 @@ fn version_follows_every_policy_text_and_name() {
 }
 
 #[test]
-fn validation_cache_records_validated_sets() {
+fn the_policy_cache_keeps_validated_sets_only() {
     let policies = tempfile::tempdir().unwrap();
     let cache = tempfile::tempdir().unwrap();
-    let cache_dir = cache.path().join("validated");
+    let cache_dir = cache.path().join("policies");
     write_policies(policies.path(), &[("deployers.cedar", DEPLOYER_PERMIT)]);
     let sources = sources(policies.path(), PolicyMode::Extend);
 
     let first = PolicyEngine::load_cached(&sources, &cache_dir).unwrap();
-    let markers: Vec<_> = std::fs::read_dir(&cache_dir).unwrap().collect();
-    assert_eq!(markers.len(), 1);
+    let entries: Vec<_> = std::fs::read_dir(&cache_dir).unwrap().collect();
+    assert_eq!(entries.len(), 1);
     let second = PolicyEngine::load_cached(&sources, &cache_dir).unwrap();
     assert_eq!(first.version(), second.version());
     assert_eq!(

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use airlock_engine::{Engine, LoadedConfig};
 use airlock_hooks::{Dialect, HookAction, HookCall, HookResponse, HookVerdict, Scope};
 use airlock_model::{ActionRequest, Decision, ToolInput, Verdict};
+use airlock_policy::PolicyEngine;
 use anyhow::{anyhow, bail, Context, Result};
 use clap::{Args, Subcommand, ValueEnum};
 
@@ -73,13 +74,18 @@ pub fn run(config: Option<&Path>, args: HookArgs) -> Result<u8> {
         HookCommand::Install(install) => run_install(install),
         HookCommand::Run(words) => {
             let name = words.first().map(String::as_str).unwrap_or_default();
-            let dialect = find_dialect(name)?;
-            let response = answer(dialect, config);
-            print!("{}", response.stdout);
-            eprint!("{}", response.stderr);
-            Ok(u8::try_from(response.exit_code).unwrap_or(super::EXIT_DENY))
+            Ok(run_agent(find_dialect(name)?, config))
         }
     }
+}
+
+/// Answers `dialect`'s hook: reads the payload, writes the answer, and
+/// returns the exit code the agent reads it with.
+pub fn run_agent(dialect: &dyn Dialect, config: Option<&Path>) -> u8 {
+    let response = answer(dialect, config);
+    print!("{}", response.stdout);
+    eprint!("{}", response.stderr);
+    u8::try_from(response.exit_code).unwrap_or(super::EXIT_DENY)
 }
 
 fn find_dialect(name: &str) -> Result<&'static dyn Dialect> {
@@ -94,6 +100,13 @@ fn find_dialect(name: &str) -> Result<&'static dyn Dialect> {
 /// Reads the payload and decides, turning every failure into a block.
 fn answer(dialect: &dyn Dialect, config: Option<&Path>) -> HookResponse {
     std::panic::set_hook(Box::new(|_| {}));
+    // Cedar's shared tables take as long to build as everything else the
+    // hook does before deciding; a second thread builds them meanwhile. The
+    // thread is not joined: the engine waits for the build, and the process
+    // may end before it is needed (a read-only tool).
+    let _ = std::thread::Builder::new()
+        .name("cedar-warm-up".to_string())
+        .spawn(PolicyEngine::warm_up);
     let outcome = catch_unwind(AssertUnwindSafe(|| decide(dialect, config)));
     match outcome {
         Ok(Ok(response)) => response,
@@ -149,6 +162,9 @@ fn decide(dialect: &dyn Dialect, config: Option<&Path>) -> Result<HookResponse> 
     let mut request = ActionRequest::new(agent.id.clone(), agent.tenant.clone(), input);
     request.cwd = cwd;
     let decision = engine.evaluate(&request).decision;
+    // The process ends once the answer is written: taking the engine's
+    // tables apart piece by piece would only delay the answer.
+    std::mem::forget(engine);
     let (verdict, reason) = hook_reason(&decision, None);
     Ok(dialect.render(verdict, &reason))
 }
