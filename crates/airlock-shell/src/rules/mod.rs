@@ -19,6 +19,7 @@ pub mod terraform;
 pub mod wrappers;
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use airlock_model::{EffectKind, EnvTier, Reversibility, Risk, Span, Target, TargetKind};
 
@@ -290,19 +291,52 @@ pub fn all_grammars() -> impl Iterator<Item = &'static Grammar> {
 
 /// Rules and grammars indexed by program name, built once.
 pub struct RuleIndex {
-    rules: HashMap<&'static str, Vec<&'static Rule>>,
-    grammars: HashMap<&'static str, &'static Grammar>,
+    rules: ProgramMap<Vec<&'static Rule>>,
+    grammars: ProgramMap<&'static Grammar>,
+}
+
+/// A map keyed by program name, hashed with [`ProgramNameHasher`].
+type ProgramMap<V> = HashMap<&'static str, V, BuildHasherDefault<ProgramNameHasher>>;
+
+/// FNV-1a over the name, high half folded into the low one. The index is
+/// built from the static rule tables on every start of a hook process and
+/// lookups never insert, so SipHash's resistance to chosen keys would buy
+/// nothing here for a quarter of the build's time.
+struct ProgramNameHasher(u64);
+
+impl Default for ProgramNameHasher {
+    fn default() -> Self {
+        ProgramNameHasher(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for ProgramNameHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 = (self.0 ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0 ^ (self.0 >> 32)
+    }
 }
 
 impl RuleIndex {
     pub fn build() -> RuleIndex {
-        let mut rules: HashMap<&'static str, Vec<&'static Rule>> = HashMap::new();
+        // Sized for every (rule, program) pair up front: growing the table
+        // rehashes every name again.
+        let pairs: usize = all_rules().map(|rule| rule.programs.len()).sum();
+        let mut rules: ProgramMap<Vec<&'static Rule>> =
+            HashMap::with_capacity_and_hasher(pairs, BuildHasherDefault::default());
         for rule in all_rules() {
             for program in rule.programs {
                 rules.entry(program).or_default().push(rule);
             }
         }
-        let mut grammars = HashMap::new();
+        let pairs: usize = all_grammars().map(|grammar| grammar.programs.len()).sum();
+        let mut grammars: ProgramMap<&'static Grammar> =
+            HashMap::with_capacity_and_hasher(pairs, BuildHasherDefault::default());
         for grammar in all_grammars() {
             for program in grammar.programs {
                 grammars.insert(*program, grammar);
