@@ -86,7 +86,7 @@ pub struct Gateway {
 /// Something a judgement task tells its session.
 enum Event {
     Judged { id: RequestId, outcome: Outcome },
-    ToClient(ServerJsonRpcMessage),
+    ToClient(Box<ServerJsonRpcMessage>),
 }
 
 /// The end of a judgement.
@@ -228,7 +228,7 @@ impl Session {
             let mut outbox = Outbox::default();
             tokio::select! {
                 message = downstream.receive() => match message {
-                    Some(message) => self.from_client(message, &mut outbox),
+                    Some(message) => self.on_client_message(message, &mut outbox),
                     None => {
                         self.abort_judgements();
                         tracing::info!(server = %self.gateway.options.server_name, "the MCP client closed the connection");
@@ -239,7 +239,7 @@ impl Session {
                     }
                 },
                 message = upstream.receive() => match message {
-                    Some(message) => self.from_server(message, &mut outbox),
+                    Some(message) => self.on_server_message(message, &mut outbox),
                     None => {
                         let unanswered = self.server_closed(&mut outbox);
                         tracing::error!(server = %self.gateway.options.server_name, unanswered, "the MCP server closed the connection");
@@ -266,7 +266,7 @@ impl Session {
         }
     }
 
-    fn from_client(&mut self, message: ClientJsonRpcMessage, outbox: &mut Outbox) {
+    fn on_client_message(&mut self, message: ClientJsonRpcMessage, outbox: &mut Outbox) {
         match &message {
             JsonRpcMessage::Request(request)
                 if self.list_requests.get(&request.id) == Some(&ListOrigin::Own) =>
@@ -338,7 +338,7 @@ impl Session {
         outbox.to_server.push(message);
     }
 
-    fn from_server(&mut self, message: ServerJsonRpcMessage, outbox: &mut Outbox) {
+    fn on_server_message(&mut self, message: ServerJsonRpcMessage, outbox: &mut Outbox) {
         match message {
             JsonRpcMessage::Response(response) => {
                 if let Some(origin) = self.list_requests.remove(&response.id) {
@@ -399,7 +399,7 @@ impl Session {
 
     fn on_event(&mut self, event: Event, outbox: &mut Outbox) {
         match event {
-            Event::ToClient(message) => outbox.to_client.push(message),
+            Event::ToClient(message) => outbox.to_client.push(*message),
             Event::Judged { id, outcome } => {
                 let Some((_, request)) = self.judging.remove(&id) else {
                     return;
@@ -879,7 +879,7 @@ impl Gateway {
                         approval.id, call.server, call.tool, judgement.reason
                     ),
                 ) {
-                    let _ = events.send(Event::ToClient(message));
+                    let _ = events.send(Event::ToClient(Box::new(message)));
                 }
             }
             match self.judge.approval_status(&approval.id).await {

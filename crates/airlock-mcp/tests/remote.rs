@@ -215,8 +215,7 @@ async fn an_escalated_call_waits_with_progress_and_proceeds_once_approved() {
     assert_ne!(result.is_error, Some(true), "{}", text_of(&result));
     assert!(target.is_dir());
 
-    let double = state.lock().unwrap();
-    let body = &double.actions[0];
+    let body = state.lock().unwrap().actions[0].clone();
     assert_eq!(body["tool"], json!("mcp_call"));
     assert_eq!(body["input"]["server"], json!("filesystem"));
     assert_eq!(body["input"]["tool"], json!("create_directory"));
@@ -227,7 +226,6 @@ async fn an_escalated_call_waits_with_progress_and_proceeds_once_approved() {
     );
     assert_eq!(body["environment"], json!("staging"));
     assert_eq!(body["agent"]["name"], json!("test-agent"));
-    drop(double);
     client.cancel().await.expect("close");
 }
 
