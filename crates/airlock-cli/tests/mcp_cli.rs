@@ -42,7 +42,7 @@ fn airlock(dir: &Path, args: &[&str]) -> std::process::Output {
 }
 
 #[test]
-fn the_proxy_judges_calls_and_a_person_accepts_a_changed_tool() {
+fn the_proxy_judges_calls_and_lists_its_pins_for_a_person() {
     let Some(script) = filesystem_server() else {
         return;
     };
@@ -67,7 +67,7 @@ fn the_proxy_judges_calls_and_a_person_accepts_a_changed_tool() {
         .expect("start the proxy");
     let mut stdin = proxy.stdin.take().expect("stdin");
     let mut lines = BufReader::new(proxy.stdout.take().expect("stdout")).lines();
-    let mut send = move |message: Value| {
+    let mut send = |message: Value| {
         writeln!(stdin, "{message}").expect("write");
         stdin.flush().expect("flush");
     };
@@ -104,6 +104,7 @@ fn the_proxy_judges_calls_and_a_person_accepts_a_changed_tool() {
     assert_eq!(held["result"]["isError"], json!(true), "{held}");
     assert!(files.join("a.txt").exists());
     drop(send);
+    drop(stdin);
     let status = proxy
         .wait()
         .expect("the proxy exits when the client closes");

@@ -179,6 +179,22 @@ async fn run_filesystem(script: &Path, calls: usize) {
     proxied.cancel().await.expect("close");
 }
 
+/// CPU time this thread has used. The session, the client and (in the
+/// in-memory case) the server all run on this one thread, so the CPU time
+/// of a call is the work it took, without the time the thread waited for
+/// a processor on a busy machine.
+fn thread_cpu_time() -> Duration {
+    let mut now = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `now` is a valid timespec for clock_gettime to write, and
+    // CLOCK_THREAD_CPUTIME_ID is a clock every Linux kernel provides.
+    let status = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut now) };
+    assert_eq!(status, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID)");
+    Duration::new(now.tv_sec as u64, now.tv_nsec as u32)
+}
+
 async fn measure(
     title: &str,
     direct: &rmcp::service::RunningService<rmcp::service::RoleClient, ()>,
@@ -186,42 +202,55 @@ async fn measure(
     params: CallToolRequestParams,
     calls: usize,
 ) {
-    let mut direct_times = Vec::with_capacity(calls);
-    let mut proxied_times = Vec::with_capacity(calls);
+    let mut wall = (Vec::with_capacity(calls), Vec::with_capacity(calls));
+    let mut cpu = (Vec::with_capacity(calls), Vec::with_capacity(calls));
     let warm_up = calls / 10;
     for i in 0..warm_up + calls {
-        let started = Instant::now();
+        let (started, cpu_before) = (Instant::now(), thread_cpu_time());
         let a = direct.call_tool(params.clone()).await.expect("direct call");
-        let direct_time = started.elapsed();
-        let started = Instant::now();
+        let direct_call = (started.elapsed(), thread_cpu_time() - cpu_before);
+        let (started, cpu_before) = (Instant::now(), thread_cpu_time());
         let b = proxied
             .call_tool(params.clone())
             .await
             .expect("proxied call");
-        let proxied_time = started.elapsed();
+        let proxied_call = (started.elapsed(), thread_cpu_time() - cpu_before);
         assert_eq!(a, b, "the proxy changed the answer");
         if i >= warm_up {
-            direct_times.push(direct_time);
-            proxied_times.push(proxied_time);
+            wall.0.push(direct_call.0);
+            wall.1.push(proxied_call.0);
+            cpu.0.push(direct_call.1);
+            cpu.1.push(proxied_call.1);
         }
     }
-    direct_times.sort();
-    proxied_times.sort();
     println!("{title}: {calls} calls each (after {warm_up} warm-up), alternating");
-    println!("{:<10} {:>9} {:>9} {:>9}", "", "p50 ms", "p90 ms", "p99 ms");
-    for (name, times) in [("direct", &direct_times), ("proxied", &proxied_times)] {
-        println!(
-            "{name:<10} {:>9.3} {:>9.3} {:>9.3}",
-            ms(percentile(times, 0.5)),
-            ms(percentile(times, 0.9)),
-            ms(percentile(times, 0.99))
+    println!("{:<22} {:>9} {:>9} {:>9}", "", "p50 ms", "p90 ms", "p99 ms");
+    for (what, (mut direct_times, mut proxied_times)) in
+        [("wall", wall), ("this thread's CPU", cpu)]
+    {
+        direct_times.sort();
+        proxied_times.sort();
+        let row = |name: String, p50: f64, p90: f64, p99: f64| {
+            println!("{name:<22} {p50:>9.3} {p90:>9.3} {p99:>9.3}");
+        };
+        let at = |times: &[Duration], p| ms(percentile(times, p));
+        row(
+            format!("{what}: direct"),
+            at(&direct_times, 0.5),
+            at(&direct_times, 0.9),
+            at(&direct_times, 0.99),
+        );
+        row(
+            format!("{what}: proxied"),
+            at(&proxied_times, 0.5),
+            at(&proxied_times, 0.9),
+            at(&proxied_times, 0.99),
+        );
+        row(
+            format!("{what}: added"),
+            at(&proxied_times, 0.5) - at(&direct_times, 0.5),
+            at(&proxied_times, 0.9) - at(&direct_times, 0.9),
+            at(&proxied_times, 0.99) - at(&direct_times, 0.99),
         );
     }
-    println!(
-        "{:<10} {:>9.3} {:>9.3} {:>9.3}",
-        "added",
-        ms(percentile(&proxied_times, 0.5)) - ms(percentile(&direct_times, 0.5)),
-        ms(percentile(&proxied_times, 0.9)) - ms(percentile(&direct_times, 0.9)),
-        ms(percentile(&proxied_times, 0.99)) - ms(percentile(&direct_times, 0.99))
-    );
 }
