@@ -231,10 +231,16 @@ impl PolicyEngine {
         let version = load::version(&files);
         let has_project_files = files.iter().any(|f| f.origin == PolicyOrigin::Project);
         let compiled = if !has_project_files {
-            compiled::decode(compiled::DEFAULT_PACK, &version, &files)
+            compiled::decode(
+                compiled::DEFAULT_PACK,
+                &version,
+                &files,
+                compiled::Checks::HeaderOnly,
+            )
         } else if let Some(Validation::Cached(cache_dir)) = validation {
-            compiled::fetch(cache_dir, &version)
-                .and_then(|bytes| compiled::decode(&bytes, &version, &files))
+            compiled::fetch(cache_dir, &version).and_then(|bytes| {
+                compiled::decode(&bytes, &version, &files, compiled::Checks::Full)
+            })
         } else {
             None
         };
