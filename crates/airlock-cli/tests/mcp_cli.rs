@@ -103,7 +103,6 @@ fn the_proxy_judges_calls_and_lists_its_pins_for_a_person() {
     let held = answer(3);
     assert_eq!(held["result"]["isError"], json!(true), "{held}");
     assert!(files.join("a.txt").exists());
-    drop(send);
     drop(stdin);
     let status = proxy
         .wait()

@@ -31,7 +31,7 @@ pub struct McpArgs {
 
 #[derive(Debug, Subcommand)]
 enum McpCommand {
-    Proxy(ProxyArgs),
+    Proxy(Box<ProxyArgs>),
     Pins(PinsArgs),
 }
 
@@ -193,7 +193,7 @@ struct PinsAcceptArgs {
 
 pub fn run(config: Option<&Path>, args: McpArgs) -> Result<u8> {
     match args.command {
-        McpCommand::Proxy(proxy) => run_proxy(config, proxy),
+        McpCommand::Proxy(proxy) => run_proxy(config, *proxy),
         McpCommand::Pins(pins) => run_pins(pins),
     }
 }
