@@ -7,7 +7,6 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::time::Duration;
 
 use airlock_audit::{
     leaf_hash, AuditEntry, CheckpointPolicy, EntryKind, MerkleAccumulator, StoredEntry, Timestamp,
@@ -602,62 +601,19 @@ async fn sqlite_logs() {
     .await;
 }
 
-const POSTGRES_UNREACHABLE: &str = "PostgreSQL is not reachable at 127.0.0.1:5432: start it with \
-     `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start` or set \
-     AIRLOCK_TEST_DATABASE_URL";
-
-/// The PostgreSQL server to test against, or `None` when there is none.
-async fn postgres_base_url() -> Option<String> {
-    sqlx::any::install_default_drivers();
-    let candidates: Vec<String> = match std::env::var("AIRLOCK_TEST_DATABASE_URL") {
-        Ok(url) => vec![url],
-        Err(_) => {
-            let users = match std::env::var("PGUSER") {
-                Ok(user) => vec![user],
-                Err(_) => vec!["postgres".to_owned(), "root".to_owned()],
-            };
-            users
-                .iter()
-                .map(|user| format!("postgres://{user}@127.0.0.1:5432/test"))
-                .collect()
-        }
-    };
-    for url in candidates {
-        let probe = sqlx::any::AnyPoolOptions::new()
-            .max_connections(1)
-            .acquire_timeout(Duration::from_secs(5))
-            .connect(&url)
-            .await;
-        if let Ok(pool) = probe {
-            pool.close().await;
-            return Some(url);
-        }
-    }
-    None
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_logs() {
-    let Some(base) = postgres_base_url().await else {
-        if std::env::var_os("CI").is_some() {
-            panic!("{POSTGRES_UNREACHABLE}");
-        }
-        eprintln!(
-            "note: skipping the PostgreSQL half of the audit CLI tests: {POSTGRES_UNREACHABLE}"
-        );
+    let Some(test_schema) = airlock_store::testing::TestSchema::new("airlock_cli_test").await
+    else {
         return;
     };
     let scratch = tempfile::tempdir().unwrap();
     let (data_dir, pair) = data_dir_with_key(scratch.path());
-    let mut salt = [0u8; 4];
-    getrandom::fill(&mut salt).unwrap();
-    let schema = format!(
-        "airlock_cli_test_{}_{}",
-        std::process::id(),
-        hex::encode(salt)
+    let (base, url, schema) = (
+        test_schema.base.clone(),
+        test_schema.url.clone(),
+        test_schema.name.clone(),
     );
-    let separator = if base.contains('?') { '&' } else { '?' };
-    let url = format!("{base}{separator}schema={schema}");
     let store = SqlStore::open_with(&url, store_options(&pair))
         .await
         .unwrap();
@@ -672,11 +628,8 @@ async fn postgres_logs() {
     };
     // Run the cases on their own task so the schema is dropped either way.
     let outcome = tokio::spawn(run_all(fixture)).await;
-    sqlx::raw_sql(&format!("DROP SCHEMA \"{schema}\" CASCADE"))
-        .execute(&raw)
-        .await
-        .unwrap();
     raw.close().await;
+    test_schema.drop_schema().await;
     if let Err(error) = outcome {
         std::panic::resume_unwind(error.into_panic());
     }
