@@ -159,6 +159,9 @@ fn approvals_and_verify_against_a_running_server() {
     let db_text = String::from_utf8_lossy(&db);
     assert!(!db_text.contains(&agent[4..]) && !db_text.contains(&bob[4..]));
     let server = serve(&data);
+    // The tenant's receipt key is published at start, before any receipt,
+    // so a pipeline can pin it first.
+    assert!(data.join("keys/tenants/default/receipts.pub").is_file());
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

@@ -3,33 +3,10 @@
 //! server, and `airlock mcp pins` as a person uses it.
 
 use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 
 use serde_json::{json, Value};
-
-fn filesystem_server() -> Option<PathBuf> {
-    let in_ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty());
-    let node = Command::new("node").arg("--version").output();
-    if !node.is_ok_and(|o| o.status.success()) {
-        if in_ci {
-            panic!(
-                "node is required for the MCP gateway tests in CI (CI is set) but was not found"
-            );
-        }
-        eprintln!("SKIPPED: node is not installed; the MCP gateway test needs it");
-        return None;
-    }
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join(
-        "../airlock-mcp/tests/mcp/node_modules/@modelcontextprotocol/server-filesystem/dist/index.js",
-    );
-    assert!(
-        script.is_file(),
-        "{} is missing: run `npm ci` in crates/airlock-mcp/tests/mcp",
-        script.display()
-    );
-    Some(script)
-}
 
 fn airlock(dir: &Path, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_airlock"))
@@ -43,7 +20,7 @@ fn airlock(dir: &Path, args: &[&str]) -> std::process::Output {
 
 #[test]
 fn the_proxy_judges_calls_and_lists_its_pins_for_a_person() {
-    let Some(script) = filesystem_server() else {
+    let Some(script) = airlock_mcp::testing::filesystem_server_script() else {
         return;
     };
     let dir = tempfile::tempdir().expect("temp dir");

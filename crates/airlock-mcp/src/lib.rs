@@ -17,6 +17,7 @@ pub mod local;
 pub mod pins;
 pub mod proxy;
 pub mod remote;
+pub mod testing;
 pub mod transports;
 
 pub use judge::{ApprovalStatus, Judge, JudgeError, Judgement, PendingApproval, ToolCall};

@@ -76,6 +76,12 @@ pub fn run(config: Option<&Path>, args: ServeArgs) -> Result<u8> {
     };
     runtime()?.block_on(async move {
         let store = args.state.open_store().await?;
+        let mut gate = Gate::new(Arc::new(store), engine, receipt_keys, gate_config);
+        for (tenant, engine) in tenant_engines(&args.state)? {
+            eprintln!("airlock: tenant {} has its own policies", tenant.as_str());
+            gate = gate.with_tenant_engine(tenant, Arc::new(engine));
+        }
+        prepare_tenants(&gate).await?;
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .with_context(|| format!("cannot listen on {}", args.listen))?;
@@ -87,12 +93,6 @@ pub fn run(config: Option<&Path>, args: ServeArgs) -> Result<u8> {
             redact_url(&args.state.store_url()),
             args.state.receipt_keys_dir().display()
         );
-        let mut gate = Gate::new(Arc::new(store), engine, receipt_keys, gate_config);
-        for (tenant, engine) in tenant_engines(&args.state)? {
-            eprintln!("airlock: tenant {} has its own policies", tenant.as_str());
-            gate = gate.with_tenant_engine(tenant, Arc::new(engine));
-        }
-        record_policy_versions(&gate).await?;
         let gate = Arc::new(gate);
         airlock_server::serve(listener, gate, shutdown_signal())
             .await
@@ -133,10 +133,17 @@ fn tenant_engines(state: &StateArgs) -> Result<Vec<(TenantId, Engine)>> {
     Ok(engines)
 }
 
-/// Appends a `policy_change` entry to each tenant's audit log whose policy
+/// Readies every tenant before the first request: its receipt key exists
+/// (so a pipeline can pin `receipts.pub` before any receipt is issued), and
+/// a `policy_change` entry is appended to its audit log when its policy
 /// version differs from the one that judged it last.
-async fn record_policy_versions(gate: &Gate) -> Result<()> {
+async fn prepare_tenants(gate: &Gate) -> Result<()> {
     for tenant in gate.store.tenants().await? {
+        gate.receipt_keys
+            .for_tenant(&tenant.id)
+            .map_err(|problem| {
+                anyhow::anyhow!("tenant {}: {}", tenant.id.as_str(), problem.detail)
+            })?;
         let version = gate.engine(&tenant.id).policy().version().to_owned();
         let changed = gate
             .store

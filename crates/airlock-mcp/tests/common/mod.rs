@@ -16,44 +16,7 @@ use rmcp::service::{RoleClient, RunningService};
 use rmcp::{ClientHandler, ServiceExt};
 use tokio::task::JoinHandle;
 
-/// The filesystem server's entry point, or `None` (with a message) when
-/// node is absent outside CI. In CI a missing node or package fails.
-pub fn filesystem_server_script() -> Option<PathBuf> {
-    let in_ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty());
-    let node = std::process::Command::new("node").arg("--version").output();
-    if !node.is_ok_and(|o| o.status.success()) {
-        if in_ci {
-            panic!(
-                "node is required for the MCP gateway tests in CI (CI is set) but was not found"
-            );
-        }
-        eprintln!("SKIPPED: node is not installed; the MCP gateway tests against the reference filesystem server need it");
-        return None;
-    }
-    let packages = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mcp");
-    let script =
-        packages.join("node_modules/@modelcontextprotocol/server-filesystem/dist/index.js");
-    if !script.is_file() {
-        // A fresh checkout: install the pinned packages once (package-lock.json).
-        static INSTALL: std::sync::Once = std::sync::Once::new();
-        INSTALL.call_once(|| {
-            let _ = std::process::Command::new("npm")
-                .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
-                .current_dir(&packages)
-                .status();
-        });
-    }
-    if !script.is_file() {
-        panic!(
-            "{} is missing: run `npm ci` in {}",
-            script.display(),
-            Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("tests/mcp")
-                .display()
-        );
-    }
-    Some(script)
-}
+pub use airlock_mcp::testing::filesystem_server_script;
 
 /// A script of this crate's test servers (`tests/mcp/*.mjs`).
 pub fn test_server(name: &str) -> PathBuf {
