@@ -460,3 +460,66 @@ fn replay_reports_its_state_between_rows() {
         Err(VerifyFailure::MissingEntry { index: 20 })
     ));
 }
+
+/// Replays leaves only, as an independent verifier does: the index column
+/// and the hash of the bytes, never the store's per-row hashes.
+fn replay_leaves(
+    rows: &[(u64, Vec<u8>)],
+    checkpoints: &[Checkpoint],
+) -> Result<VerifyReport, VerifyFailure<Infallible>> {
+    let mut replay = LogReplay::new(checkpoints, &signing_key().verifying_key())?;
+    for (index, bytes) in rows {
+        replay.push_leaf(*index, leaf_hash(bytes))?;
+    }
+    replay.finish()
+}
+
+#[test]
+fn replaying_leaves_checks_what_the_checkpoints_sign() {
+    let log = honest_log();
+    let leaves = |log: &Log| -> Vec<(u64, Vec<u8>)> {
+        log.rows
+            .iter()
+            .map(|row| (row.entry.index, row.entry.leaf_bytes()))
+            .collect()
+    };
+    assert_eq!(
+        replay_leaves(&leaves(&log), &log.checkpoints).unwrap(),
+        verify(&log.rows, &log.checkpoints).unwrap()
+    );
+
+    // An edit is caught at the first signed checkpoint after it, whatever
+    // the per-row hashes say (they are not consulted).
+    let mut edited = honest_log();
+    edited.rows[23].entry.data = json!({"command": "ls"});
+    rehash(&mut edited.rows);
+    let first_checkpoint_after = (23 / CHECKPOINT_EVERY + 1) * CHECKPOINT_EVERY;
+    match replay_leaves(&leaves(&edited), &log.checkpoints) {
+        Err(VerifyFailure::CheckpointRootMismatch {
+            checkpoint_size,
+            suspects,
+        }) => {
+            assert_eq!(checkpoint_size, first_checkpoint_after);
+            assert!(suspects.contains(&23), "{suspects:?}");
+        }
+        other => panic!("expected a checkpoint mismatch, got {other:?}"),
+    }
+
+    // Sequence checks are the same as with the per-row hashes.
+    let mut swapped = leaves(&log);
+    swapped.swap(30, 31);
+    assert!(matches!(
+        replay_leaves(&swapped, &log.checkpoints),
+        Err(VerifyFailure::OutOfSequence {
+            expected: 30,
+            found: 31,
+            ..
+        })
+    ));
+    let mut cut = leaves(&log);
+    cut.truncate(cut.len() - CHECKPOINT_EVERY as usize - 1);
+    assert!(matches!(
+        replay_leaves(&cut, &log.checkpoints),
+        Err(VerifyFailure::Truncated { .. })
+    ));
+}

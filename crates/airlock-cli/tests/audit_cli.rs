@@ -224,6 +224,32 @@ async fn untouched_log_verifies(fixture: &Fixture) {
     assert!(String::from_utf8_lossy(&human.stdout).contains("OK: 23 entries"));
 }
 
+/// The stored root after a row is a copy proofs are served from, not part
+/// of what is signed: the default pass checks the entries against the
+/// signed tree, `--thorough` checks the copies too.
+async fn damaged_stored_root(fixture: &Fixture) {
+    fixture.log("damaged").await;
+    let changed = fixture
+        .execute(
+            &format!(
+                "UPDATE {{log}} SET root_after = '{}' WHERE tenant_id = $1 AND idx = 5",
+                "0".repeat(64)
+            ),
+            "damaged",
+        )
+        .await;
+    assert_eq!(changed, 1);
+    let (code, result) = fixture.verify("damaged", &[]);
+    assert_eq!(code, 0, "{result}");
+    assert_eq!(result["stored_hashes_checked"], false);
+    let (code, result) = fixture.verify("damaged", &["--thorough"]);
+    assert_eq!(code, 4, "{result}");
+    assert_eq!(failure(&result), ("tree_hash_altered", Some(5)), "{result}");
+    let (code, result) = fixture.verify("honest", &["--thorough"]);
+    assert_eq!(code, 0, "{result}");
+    assert_eq!(result["stored_hashes_checked"], true);
+}
+
 async fn edited_row(fixture: &Fixture) {
     fixture.log("edited").await;
     let changed = fixture
@@ -561,6 +587,7 @@ async fn every_tenant(fixture: &Fixture) {
 
 async fn run_all(fixture: Fixture) {
     untouched_log_verifies(&fixture).await;
+    damaged_stored_root(&fixture).await;
     edited_row(&fixture).await;
     garbled_row(&fixture).await;
     forged_checkpoint(&fixture).await;

@@ -13,9 +13,9 @@ use async_trait::async_trait;
 use crate::error::StoreResult;
 use crate::ids::{IssuedToken, TenantId};
 use crate::records::{
-    Agent, Approval, ApprovalOutcome, ApprovalRequest, Approver, AuditEvent, AuditRow,
-    KeyRevocation, NewAgent, NewApprover, NewEscalation, NewReceipt, Principal, RawAuditPage,
-    Receipt, ReceiptRef, Tenant, Withdrawn,
+    Agent, Approval, ApprovalOutcome, ApprovalRequest, Approver, AuditColumns, AuditEvent,
+    AuditRow, KeyRevocation, NewAgent, NewApprover, NewEscalation, NewReceipt, Principal,
+    RawAuditPage, Receipt, ReceiptRef, Tenant, Withdrawn,
 };
 
 /// Which database a store runs on.
@@ -199,8 +199,14 @@ pub trait TenantStore: Send + Sync {
     /// that does not decode.
     async fn audit_page(&self, from: u64, limit: u32) -> StoreResult<Vec<AuditRow>>;
     /// The same rows as [`TenantStore::audit_page`], undecoded, fetched as
-    /// one buffer: for replaying a whole log as fast as it can be hashed.
-    async fn audit_page_raw(&self, from: u64, limit: u32) -> StoreResult<RawAuditPage>;
+    /// one buffer with the `columns` asked for: for replaying a whole log
+    /// as fast as it can be hashed.
+    async fn audit_page_raw(
+        &self,
+        from: u64,
+        limit: u32,
+        columns: AuditColumns,
+    ) -> StoreResult<RawAuditPage>;
     /// The log head: size and Merkle frontier.
     async fn audit_head(&self) -> StoreResult<Frontier>;
     /// All stored checkpoints, by size.

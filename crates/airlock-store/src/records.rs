@@ -263,6 +263,17 @@ pub struct AuditRow {
     pub decoded: Result<StoredEntry, StoreError>,
 }
 
+/// Which columns a raw audit page carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditColumns {
+    /// The index and the leaf bytes: what the tree commits to, all an
+    /// independent verifier needs. The stored hashes come back empty.
+    LeafBytes,
+    /// Also the stored leaf hash and root after each row (the caches that
+    /// proofs are served from), to check them or name the first bad row.
+    WithStoredHashes,
+}
+
 /// A page of audit rows exactly as stored, undecoded, in one buffer: the
 /// fast path for replaying a whole log (`airlock audit verify`), where
 /// decoding every entry would cost more than hashing it.
@@ -282,7 +293,8 @@ pub(crate) struct RawRowSpans {
 }
 
 /// One row of a [`RawAuditPage`]: the index column and the three text
-/// columns as stored (`entry` is the leaf bytes, the hashes are hex).
+/// columns as stored (`entry` is the leaf bytes, the hashes are hex, or
+/// empty when the page was read with [`AuditColumns::LeafBytes`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RawAuditRow<'a> {
     pub position: u64,

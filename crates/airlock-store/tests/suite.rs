@@ -16,9 +16,9 @@ use airlock_audit::{
 use airlock_model::{ActionRequest, ApprovalRequirement, Decision, Risk, RoleRequirement, Verdict};
 use airlock_receipts::{Envelope, IN_TOTO_PAYLOAD_TYPE};
 use airlock_store::{
-    AuditEvent, Backend, CheckpointKey, NewAgent, NewApprover, NewEscalation, NewReceipt,
-    ReceiptRef, RequestStatus, SqlStore, Store, StoreError, StoreOptions, TenantId, TenantStore,
-    VoteKind, STORED_NODE_MIN_LEVEL,
+    AuditColumns, AuditEvent, Backend, CheckpointKey, NewAgent, NewApprover, NewEscalation,
+    NewReceipt, ReceiptRef, RequestStatus, SqlStore, Store, StoreError, StoreOptions, TenantId,
+    TenantStore, VoteKind, STORED_NODE_MIN_LEVEL,
 };
 use ed25519_dalek::SigningKey;
 use serde_json::json;
@@ -1473,7 +1473,10 @@ async fn pages_stream_every_row(ctx: Arc<Ctx>) {
     let mut raw = Vec::new();
     let mut from = 0;
     loop {
-        let page = store.audit_page_raw(from, 5).await.unwrap();
+        let page = store
+            .audit_page_raw(from, 5, AuditColumns::WithStoredHashes)
+            .await
+            .unwrap();
         let Some(last) = page.last_position() else {
             break;
         };
@@ -1499,7 +1502,31 @@ async fn pages_stream_every_row(ctx: Arc<Ctx>) {
         })
         .collect();
     assert_eq!(raw, expected);
-    assert!(store.audit_page_raw(1000, 5).await.unwrap().is_empty());
+    // Leaf bytes only: the same rows, the stored hashes left out.
+    let leaves = store
+        .audit_page_raw(0, 1000, AuditColumns::LeafBytes)
+        .await
+        .unwrap();
+    assert_eq!(
+        leaves
+            .rows()
+            .map(|row| (
+                row.position,
+                row.entry.to_owned(),
+                row.leaf_hash,
+                row.root_after
+            ))
+            .collect::<Vec<_>>(),
+        expected
+            .iter()
+            .map(|(index, entry, _, _)| (*index, entry.clone(), "", ""))
+            .collect::<Vec<_>>()
+    );
+    assert!(store
+        .audit_page_raw(1000, 5, AuditColumns::LeafBytes)
+        .await
+        .unwrap()
+        .is_empty());
 
     ctx.raw_execute(
         &format!(
@@ -1517,7 +1544,10 @@ async fn pages_stream_every_row(ctx: Arc<Ctx>) {
     );
     assert!(matches!(page[2].decoded, Err(StoreError::Corrupt(_))));
     assert!(page[3].decoded.is_ok());
-    let raw = store.audit_page_raw(7, 1).await.unwrap();
+    let raw = store
+        .audit_page_raw(7, 1, AuditColumns::WithStoredHashes)
+        .await
+        .unwrap();
     assert_eq!(raw.rows().next().map(|row| row.entry), Some("not json"));
 }
 

@@ -2,9 +2,16 @@
 //! page by page, hashing each entry's stored leaf bytes as they are, checks
 //! every signed checkpoint and the stored head, and optionally that the log
 //! extends every checkpoint a witness kept. Reports the first bad index and
-//! what is wrong. Work is pipelined over the machine's cores: the database
+//! what is wrong.
+//!
+//! The first pass reads only what the tree commits to (index and leaf
+//! bytes), as an independent verifier would, and computes roots only where
+//! something signed or stored is compared with them. When it fails, or with
+//! `--thorough`, a second pass also checks each row's stored leaf hash, the
+//! stored root after it and the index its entry states, which names the
+//! first bad row. Work is pipelined over the machine's cores: the database
 //! reads the next page while a reader task hashes the leaves of this one
-//! and a replay thread rebuilds the tree and checks each root.
+//! and a replay thread rebuilds the tree.
 
 use std::collections::{BTreeSet, HashMap};
 use std::convert::Infallible;
@@ -17,7 +24,7 @@ use airlock_audit::{
     Hash, LogReplay, MerkleAccumulator, VerifyFailure, VerifyReport,
 };
 use airlock_store::{
-    RawAuditRow, SqlStore, SqlTenantStore, Store, StoreError, TenantId, TenantStore,
+    AuditColumns, RawAuditRow, SqlStore, SqlTenantStore, Store, StoreError, TenantId, TenantStore,
 };
 use anyhow::{Context, Result};
 use clap::Args;
@@ -32,10 +39,10 @@ use crate::Format;
 
 /// Recompute the whole log and check it against its signed checkpoints.
 ///
-/// Reads every entry in order, recomputes each leaf hash and the tree root
-/// after it, checks every stored checkpoint (signature and root at its
-/// size) and the stored head. Exit 0 only when all of it holds; on
-/// tampering, names the first bad entry and what is wrong (exit 4).
+/// Reads every entry in order, recomputes each leaf hash and the tree,
+/// checks every stored checkpoint (signature and root at its size) and the
+/// stored head. Exit 0 only when all of it holds; on tampering, names the
+/// first bad entry and what is wrong (exit 4).
 #[derive(Debug, Args)]
 #[command(after_help = "EXAMPLES:
   airlock audit verify
@@ -48,6 +55,12 @@ pub struct VerifyArgs {
     /// Verify the log of every tenant in the store.
     #[arg(long, conflicts_with = "witness_dir")]
     all_tenants: bool,
+
+    /// Also check every row's stored leaf hash and tree root (the copies
+    /// inclusion proofs are served from) and the index each entry states.
+    /// Slower; done anyway when the log fails, to name the first bad entry.
+    #[arg(long)]
+    thorough: bool,
 
     /// Also check that the log extends every checkpoint kept in DIR (by
     /// `airlock audit checkpoints --out-dir DIR`), with consistency proofs.
@@ -76,6 +89,8 @@ struct TenantVerification {
     unsigned_entries: u64,
     /// Checkpoints of the witness directory the log was shown to extend.
     witness_checkpoints_checked: usize,
+    /// Whether each row's stored leaf hash and root were checked too.
+    stored_hashes_checked: bool,
     failure: Option<Finding>,
 }
 
@@ -118,7 +133,12 @@ pub async fn run(state: &StateArgs, args: VerifyArgs) -> Result<u8> {
     };
     let mut results = Vec::with_capacity(tenants.len());
     for tenant in &tenants {
-        let mut result = verify_tenant(&store, tenant, &key, kept.as_deref()).await?;
+        let mut result =
+            verify_tenant(&store, tenant, &key, kept.as_deref(), args.thorough).await?;
+        if !result.ok && !args.thorough {
+            // Name the first bad row: replay again checking every row.
+            result = verify_tenant(&store, tenant, &key, kept.as_deref(), true).await?;
+        }
         if let Some(first_bad) = result.failure.as_ref().and_then(|f| f.first_bad_index) {
             result.entries_verified = result.entries_verified.min(first_bad);
         }
@@ -158,6 +178,9 @@ fn human(result: &TenantVerification) -> String {
                 None => text.push_str(" (none yet: no entry is covered by a signature)\n"),
             }
             text.push_str("  head matches the entries\n");
+            if result.stored_hashes_checked {
+                text.push_str("  every row's stored leaf hash and root match\n");
+            }
             if result.witness_checkpoints_checked > 0 {
                 text.push_str(&format!(
                     "  the log extends all {} checkpoints kept by the witness\n",
@@ -193,8 +216,14 @@ async fn verify_tenant(
     tenant: &TenantId,
     key: &VerifyingKey,
     kept: Option<&[KeptCheckpoint]>,
+    thorough: bool,
 ) -> Result<TenantVerification> {
     let log = store.tenant_store(tenant);
+    let columns = if thorough {
+        AuditColumns::WithStoredHashes
+    } else {
+        AuditColumns::LeafBytes
+    };
     let head = log
         .audit_head()
         .await
@@ -208,6 +237,7 @@ async fn verify_tenant(
         latest_checkpoint_size: None,
         unsigned_entries: 0,
         witness_checkpoints_checked: 0,
+        stored_hashes_checked: thorough,
         failure: None,
     };
     let checkpoints = match log.checkpoints().await {
@@ -245,7 +275,7 @@ async fn verify_tenant(
     watched.insert(head.size);
     let progress = Progress::new(tenant, head.size);
     let (pages, receiver) = mpsc::channel(2);
-    let reader = tokio::spawn(read_pages(log.clone(), pages));
+    let reader = tokio::spawn(read_pages(log.clone(), columns, PAGE_ROWS, pages));
     let replayed =
         tokio::task::spawn_blocking(move || replay_pages(replay, receiver, watched, progress))
             .await
@@ -303,18 +333,20 @@ async fn verify_tenant(
 }
 
 /// A row ready for the replay: its index column and, when it decodes, the
-/// index its entry states, the hash of its stored leaf bytes and its stored
-/// hashes.
+/// index it holds, the hash of its stored leaf bytes and (when read) its
+/// stored hashes.
 struct PreparedRow {
     position: u64,
     parts: Result<RowParts, String>,
 }
 
 struct RowParts {
+    /// The index column, or with the stored hashes the index the entry
+    /// states.
     index: u64,
     leaf: Hash,
-    stored_leaf_hash: Hash,
-    stored_root_after: Hash,
+    /// The stored leaf hash and root after the row.
+    stored: Option<(Hash, Hash)>,
 }
 
 /// Just the index of an entry; the rest of the JSON is checked for syntax
@@ -324,8 +356,16 @@ struct EntryIndex {
     index: u64,
 }
 
-fn prepare(row: RawAuditRow<'_>) -> PreparedRow {
+fn prepare(row: RawAuditRow<'_>, columns: AuditColumns) -> PreparedRow {
     let parts = (|| {
+        let leaf = leaf_hash(row.entry.as_bytes());
+        if columns == AuditColumns::LeafBytes {
+            return Ok(RowParts {
+                index: row.position,
+                leaf,
+                stored: None,
+            });
+        }
         let EntryIndex { index } = serde_json::from_str(row.entry)
             .map_err(|error| format!("entry is not an audit entry: {error}"))?;
         let stored_leaf_hash = parse_hex_hash(row.leaf_hash)
@@ -334,9 +374,8 @@ fn prepare(row: RawAuditRow<'_>) -> PreparedRow {
             .ok_or_else(|| format!("stored root {:?} is not 64 hex digits", row.root_after))?;
         Ok(RowParts {
             index,
-            leaf: leaf_hash(row.entry.as_bytes()),
-            stored_leaf_hash,
-            stored_root_after,
+            leaf,
+            stored: Some((stored_leaf_hash, stored_root_after)),
         })
     })();
     PreparedRow {
@@ -345,41 +384,75 @@ fn prepare(row: RawAuditRow<'_>) -> PreparedRow {
     }
 }
 
+/// Pages requested ahead of the one being hashed: each is a query on its
+/// own connection, so the database reads on several cores at once.
+const PAGES_IN_FLIGHT: usize = 3;
+
 /// Streams the log page by page into `pages` until it ends, the receiver
-/// goes away, or a read fails (the error is passed on). The next page is
-/// fetched while this one is hashed.
+/// goes away, or a read fails (the error is passed on).
+///
+/// Pages are requested ahead by guessing that the next page starts where a
+/// full page of consecutive indexes would end. A full page always reaches
+/// at least that far, so no row is ever skipped; where rows are missing the
+/// guess falls short and the overlap is dropped, and later requests start
+/// after the last row seen (so an index far beyond the rest costs a few
+/// pages, not one per guess). A page shorter than `page_rows` is the end
+/// of the log.
 async fn read_pages(
     log: SqlTenantStore,
+    columns: AuditColumns,
+    page_rows: u32,
     pages: mpsc::Sender<Result<Vec<PreparedRow>, StoreError>>,
 ) {
     let fetch = |from: u64| {
         let log = log.clone();
-        tokio::spawn(async move { log.audit_page_raw(from, PAGE_ROWS).await })
+        tokio::spawn(async move { log.audit_page_raw(from, page_rows, columns).await })
     };
-    let mut next = fetch(0);
-    loop {
+    let mut in_flight = std::collections::VecDeque::with_capacity(PAGES_IN_FLIGHT);
+    let mut next_from = 0u64;
+    while in_flight.len() < PAGES_IN_FLIGHT {
+        in_flight.push_back(fetch(next_from));
+        next_from = next_from.saturating_add(u64::from(page_rows));
+    }
+    let mut seen_up_to: Option<u64> = None;
+    while let Some(next) = in_flight.pop_front() {
         let page = match next.await {
             Ok(Ok(page)) => page,
             Ok(Err(error)) => {
                 let _ = pages.send(Err(error)).await;
-                return;
+                break;
             }
             Err(error) => {
                 let _ = pages
                     .send(Err(StoreError::Interrupted(error.to_string())))
                     .await;
-                return;
+                break;
             }
         };
-        let Some(last) = page.last_position() else {
-            return;
-        };
-        next = fetch(last.saturating_add(1));
-        let prepared = page.rows().map(prepare).collect();
-        if pages.send(Ok(prepared)).await.is_err() {
-            next.abort();
-            return;
+        let full = u32::try_from(page.len()).is_ok_and(|rows| rows == page_rows);
+        let prepared: Vec<PreparedRow> = page
+            .rows()
+            .filter(|row| seen_up_to.is_none_or(|seen| row.position > seen))
+            .map(|row| prepare(row, columns))
+            .collect();
+        if let Some(last) = prepared.last() {
+            seen_up_to = Some(last.position);
         }
+        if !prepared.is_empty() && pages.send(Ok(prepared)).await.is_err() {
+            break;
+        }
+        if !full {
+            break;
+        }
+        // Past a gap the guesses fall behind: start after the last row seen.
+        if let Some(seen) = seen_up_to {
+            next_from = next_from.max(seen.saturating_add(1));
+        }
+        in_flight.push_back(fetch(next_from));
+        next_from = next_from.saturating_add(u64::from(page_rows));
+    }
+    for pending in in_flight {
+        pending.abort();
     }
 }
 
@@ -410,12 +483,13 @@ fn replay_pages(
                     }
                 };
                 let before = replay.size();
-                if let Err(failure) = replay.push_hashed(
-                    parts.index,
-                    parts.leaf,
-                    &parts.stored_leaf_hash,
-                    &parts.stored_root_after,
-                ) {
+                let pushed = match &parts.stored {
+                    Some((leaf_hash, root_after)) => {
+                        replay.push_hashed(parts.index, parts.leaf, leaf_hash, root_after)
+                    }
+                    None => replay.push_leaf(parts.index, parts.leaf),
+                };
+                if let Err(failure) = pushed {
                     break 'rows Some(failure);
                 }
                 let size = replay.size();
@@ -660,5 +734,74 @@ impl Progress {
             let _ = write!(stderr, "\r\x1b[2K");
             let _ = stderr.flush();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use airlock_audit::{EntryKind, Timestamp};
+    use airlock_store::{AuditEvent, StoreOptions};
+
+    /// Every row comes through exactly once and in order, whatever the
+    /// gaps: rows deleted in the middle, one far beyond the rest, pages
+    /// smaller than the gaps.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn pages_read_ahead_deliver_every_row_once() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!("sqlite://{}", dir.path().join("airlock.db").display());
+        let store = SqlStore::open_with(&url, StoreOptions::default())
+            .await
+            .expect("store");
+        let tenant = TenantId::new("pages").expect("tenant");
+        let now = Timestamp::now();
+        store
+            .create_tenant(&tenant, "pages", "test", now)
+            .await
+            .expect("tenant");
+        let log = store.tenant_store(&tenant);
+        for number in 0..60 {
+            log.append_audit(AuditEvent::new(
+                now,
+                EntryKind::Decision,
+                "agent",
+                format!("req_{number}"),
+                serde_json::json!({ "n": number }),
+            ))
+            .await
+            .expect("append");
+        }
+        let raw = sqlx::AnyPool::connect(&url).await.expect("raw");
+        sqlx::query("DELETE FROM audit_log WHERE idx >= 10 AND idx < 23")
+            .execute(&raw)
+            .await
+            .expect("delete");
+        sqlx::query(
+            "INSERT INTO audit_log (tenant_id, idx, entry, leaf_hash, root_after)
+             SELECT tenant_id, 5000000, entry, leaf_hash, root_after FROM audit_log WHERE idx = 3",
+        )
+        .execute(&raw)
+        .await
+        .expect("insert");
+        raw.close().await;
+        let mut expected: Vec<u64> = (0..10).chain(23..61).collect();
+        expected.push(5_000_000);
+
+        for page_rows in [1, 3, 4, 7, 64] {
+            let (sender, mut receiver) = mpsc::channel(2);
+            let reader = tokio::spawn(read_pages(
+                log.clone(),
+                AuditColumns::LeafBytes,
+                page_rows,
+                sender,
+            ));
+            let mut positions = Vec::new();
+            while let Some(page) = receiver.recv().await {
+                positions.extend(page.expect("page").iter().map(|row| row.position));
+            }
+            reader.await.expect("reader");
+            assert_eq!(positions, expected, "pages of {page_rows}");
+        }
+        store.close().await;
     }
 }
