@@ -1738,93 +1738,122 @@ impl SqlTenantStore {
 
     /// Answers proof requests: runs `prove` once against a source that only
     /// records which subtree hashes it asks for, fetches those (stored
-    /// nodes, else leaf hashes) in a few queries, and runs it again.
+    /// nodes, else leaf hashes) and the log's size in one query, and runs
+    /// it again.
     async fn prove_with<T>(
         &self,
         size: u64,
         prove: impl Fn(&dyn ProofSource) -> Result<T, ProofError>,
     ) -> StoreResult<T> {
-        let head = self.op_audit_head().await?;
-        if size > head.size {
-            return Err(StoreError::InvalidInput(format!(
-                "the log holds {} entries, fewer than the {size} asked for",
-                head.size
-            )));
-        }
         let plan = SubtreePlan {
             size,
             wanted: RefCell::default(),
         };
         prove(&plan).map_err(proof_input_error)?;
         let wanted = plan.wanted.into_inner();
-        let fetched = FetchedSubtrees {
-            size,
-            hashes: self.fetch_subtrees(&wanted).await?,
-        };
+        let (log_size, hashes) = self.fetch_subtrees(&wanted).await?;
+        if size > log_size {
+            return Err(StoreError::InvalidInput(format!(
+                "the log holds {log_size} entries, fewer than the {size} asked for"
+            )));
+        }
+        let fetched = FetchedSubtrees { size, hashes };
         prove(&fetched).map_err(|error| match error {
             ProofError::Source(source) => StoreError::corrupt(source),
             other => proof_input_error(other),
         })
     }
 
-    /// The hashes of the perfect subtrees `(level, start)`: stored nodes
-    /// where there are, the rest recomputed from the leaf hashes they cover.
+    /// The log's size, and the hashes of the perfect subtrees
+    /// `(level, start)`: stored nodes where there are, the rest recomputed
+    /// from the leaf hashes they cover. One statement: each round trip to
+    /// the database costs more than the proof.
     async fn fetch_subtrees(
         &self,
         wanted: &[(u32, u64)],
-    ) -> StoreResult<HashMap<(u32, u64), Hash>> {
-        let mut hashes = HashMap::with_capacity(wanted.len());
+    ) -> StoreResult<(u64, HashMap<(u32, u64), Hash>)> {
+        // Nodes below the stored levels come from the leaves they cover.
+        let merged = leaf_ranges(
+            wanted
+                .iter()
+                .filter(|(level, _)| *level < STORED_NODE_MIN_LEVEL),
+        );
+        // Rows are (kind, level, idx, hash): the head ('h', its size in
+        // `idx`), stored nodes ('n'), leaf hashes ('l'). The tenant is
+        // named in every term so each is a primary-key lookup (SQLite
+        // scans all of the tenant's rows when it is factored out).
+        let mut sql = String::from(
+            "SELECT 'h' AS kind, 0 AS level, size AS idx, '' AS hash FROM audit_heads WHERE tenant_id = $1",
+        );
+        let mut next = 2usize;
+        let mut params: Vec<i64> = Vec::new();
         let stored: Vec<(u32, u64)> = wanted
             .iter()
             .copied()
             .filter(|(level, _)| *level >= STORED_NODE_MIN_LEVEL)
             .collect();
-        if !stored.is_empty() {
-            let mut sql =
-                String::from("SELECT level, idx, hash FROM audit_nodes WHERE tenant_id = $1 AND (");
-            for (position, _) in stored.iter().enumerate() {
-                if position > 0 {
-                    sql.push_str(" OR ");
-                }
-                let first = 2 + position * 2;
-                sql.push_str(&format!("(level = ${first} AND idx = ${})", first + 1));
-            }
-            sql.push(')');
-            let mut query = sqlx::query(&sql).bind(self.tenant.as_str());
-            for (level, start) in &stored {
-                query = query.bind(i64::from(*level)).bind(to_i64(start >> level)?);
-            }
-            for row in query.fetch_all(&self.inner.pool).await? {
-                let c = Columns(&row);
-                let level = u32::try_from(c.int("level")?)
-                    .map_err(|_| StoreError::corrupt("audit node level out of range"))?;
-                let position = u64::try_from(c.int("idx")?)
-                    .map_err(|_| StoreError::corrupt("audit node index is negative"))?;
-                let start = position
-                    .checked_shl(level)
-                    .ok_or_else(|| StoreError::corrupt("audit node out of range"))?;
-                hashes.insert((level, start), hash_column(&c, "hash")?);
-            }
+        for (level, start) in &stored {
+            sql.push_str(&format!(
+                " UNION ALL SELECT 'n', level, idx, hash FROM audit_nodes
+                  WHERE tenant_id = $1 AND level = ${} AND idx = ${}",
+                next,
+                next + 1
+            ));
+            next += 2;
+            params.push(i64::from(*level));
+            params.push(to_i64(start >> level)?);
         }
-        // Everything not answered by a stored node comes from leaf hashes.
-        let mut ranges: Vec<Range<u64>> = wanted
-            .iter()
-            .filter(|key| !hashes.contains_key(key))
-            .map(|&(level, start)| start..start.saturating_add(1u64 << level.min(63)))
-            .collect();
-        ranges.sort_by_key(|range| range.start);
-        let mut merged: Vec<Range<u64>> = Vec::new();
-        for range in ranges {
-            match merged.last_mut() {
-                Some(last) if range.start <= last.end => last.end = last.end.max(range.end),
-                _ => merged.push(range),
-            }
+        for range in &merged {
+            sql.push_str(&format!(
+                " UNION ALL SELECT 'l', 0, idx, leaf_hash FROM audit_log
+                  WHERE tenant_id = $1 AND idx >= ${} AND idx < ${}",
+                next,
+                next + 1
+            ));
+            next += 2;
+            params.push(to_i64(range.start)?);
+            params.push(to_i64(range.end)?);
         }
+        let mut query = sqlx::query(&sql).bind(self.tenant.as_str());
+        for param in params {
+            query = query.bind(param);
+        }
+        let mut log_size = None;
+        let mut hashes = HashMap::with_capacity(wanted.len());
         let mut leaves: HashMap<u64, Hash> = HashMap::new();
-        for range in merged {
+        for row in query.fetch_all(&self.inner.pool).await? {
+            let c = Columns(&row);
+            let index = u64::try_from(c.int("idx")?)
+                .map_err(|_| StoreError::corrupt("an audit index is negative"))?;
+            match c.text("kind")?.as_str() {
+                "h" => log_size = Some(index),
+                "n" => {
+                    let level = u32::try_from(c.int("level")?)
+                        .map_err(|_| StoreError::corrupt("audit node level out of range"))?;
+                    let start = index
+                        .checked_shl(level)
+                        .ok_or_else(|| StoreError::corrupt("audit node out of range"))?;
+                    hashes.insert((level, start), hash_column(&c, "hash")?);
+                }
+                _ => {
+                    leaves.insert(index, hash_column(&c, "hash")?);
+                }
+            }
+        }
+        let log_size =
+            log_size.ok_or_else(|| StoreError::not_found("tenant", self.tenant.as_str()))?;
+        // Stored nodes that are not there (a log written before nodes were
+        // stored) come from their leaves, in a second statement.
+        let unstored = leaf_ranges(
+            stored
+                .iter()
+                .filter(|key| !hashes.contains_key(key))
+                .filter(|(_, start)| *start < log_size),
+        );
+        for range in unstored {
             let rows = sqlx::query(
                 "SELECT idx, leaf_hash FROM audit_log
-                 WHERE tenant_id = $1 AND idx >= $2 AND idx < $3 ORDER BY idx",
+                 WHERE tenant_id = $1 AND idx >= $2 AND idx < $3",
             )
             .bind(self.tenant.as_str())
             .bind(to_i64(range.start)?)
@@ -1834,7 +1863,7 @@ impl SqlTenantStore {
             for row in rows {
                 let c = Columns(&row);
                 let index = u64::try_from(c.int("idx")?)
-                    .map_err(|_| StoreError::corrupt("audit row index is negative"))?;
+                    .map_err(|_| StoreError::corrupt("an audit index is negative"))?;
                 leaves.insert(index, hash_column(&c, "leaf_hash")?);
             }
         }
@@ -1844,14 +1873,17 @@ impl SqlTenantStore {
             }
             let mut subtree = MerkleAccumulator::new();
             for index in start..start.saturating_add(1u64 << level.min(63)) {
-                let leaf = leaves.get(&index).ok_or_else(|| {
-                    StoreError::corrupt(format!("audit entry {index} is missing"))
-                })?;
+                let Some(leaf) = leaves.get(&index) else {
+                    // The proof reports the subtree missing.
+                    break;
+                };
                 subtree.push(*leaf);
             }
-            hashes.insert((level, start), subtree.root());
+            if subtree.size() == 1u64 << level.min(63) {
+                hashes.insert((level, start), subtree.root());
+            }
         }
-        Ok(hashes)
+        Ok((log_size, hashes))
     }
 
     async fn op_audit_head(&self) -> StoreResult<Frontier> {
@@ -1955,6 +1987,22 @@ impl LeafSource for SubtreePlan {
         self.wanted.borrow_mut().push((level, start));
         Ok([0; 32])
     }
+}
+
+/// The leaf ranges the subtrees `(level, start)` cover, sorted and merged.
+fn leaf_ranges<'a>(subtrees: impl Iterator<Item = &'a (u32, u64)>) -> Vec<Range<u64>> {
+    let mut ranges: Vec<Range<u64>> = subtrees
+        .map(|&(level, start)| start..start.saturating_add(1u64 << level.min(63)))
+        .collect();
+    ranges.sort_by_key(|range| range.start);
+    let mut merged: Vec<Range<u64>> = Vec::new();
+    for range in ranges {
+        match merged.last_mut() {
+            Some(last) if range.start <= last.end => last.end = last.end.max(range.end),
+            _ => merged.push(range),
+        }
+    }
+    merged
 }
 
 /// The subtree hashes a [`SubtreePlan`] asked for, fetched from the store.
