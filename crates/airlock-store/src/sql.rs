@@ -1772,101 +1772,38 @@ impl SqlTenantStore {
         &self,
         wanted: &[(u32, u64)],
     ) -> StoreResult<(u64, HashMap<(u32, u64), Hash>)> {
-        // Nodes below the stored levels come from the leaves they cover.
-        let merged = leaf_ranges(
-            wanted
-                .iter()
-                .filter(|(level, _)| *level < STORED_NODE_MIN_LEVEL),
-        );
-        // Rows are (kind, level, idx, hash): the head ('h', its size in
-        // `idx`), stored nodes ('n'), leaf hashes ('l'). The tenant is
-        // named in every term so each is a primary-key lookup (SQLite
-        // scans all of the tenant's rows when it is factored out).
-        let mut sql = String::from(
-            "SELECT 'h' AS kind, 0 AS level, size AS idx, '' AS hash FROM audit_heads WHERE tenant_id = $1",
-        );
-        let mut next = 2usize;
-        let mut params: Vec<i64> = Vec::new();
         let stored: Vec<(u32, u64)> = wanted
             .iter()
             .copied()
             .filter(|(level, _)| *level >= STORED_NODE_MIN_LEVEL)
             .collect();
-        for (level, start) in &stored {
-            sql.push_str(&format!(
-                " UNION ALL SELECT 'n', level, idx, hash FROM audit_nodes
-                  WHERE tenant_id = $1 AND level = ${} AND idx = ${}",
-                next,
-                next + 1
-            ));
-            next += 2;
-            params.push(i64::from(*level));
-            params.push(to_i64(start >> level)?);
-        }
-        for range in &merged {
-            sql.push_str(&format!(
-                " UNION ALL SELECT 'l', 0, idx, leaf_hash FROM audit_log
-                  WHERE tenant_id = $1 AND idx >= ${} AND idx < ${}",
-                next,
-                next + 1
-            ));
-            next += 2;
-            params.push(to_i64(range.start)?);
-            params.push(to_i64(range.end)?);
-        }
-        let mut query = sqlx::query(&sql).bind(self.tenant.as_str());
-        for param in params {
-            query = query.bind(param);
-        }
-        let mut log_size = None;
-        let mut hashes = HashMap::with_capacity(wanted.len());
-        let mut leaves: HashMap<u64, Hash> = HashMap::new();
-        for row in query.fetch_all(&self.inner.pool).await? {
-            let c = Columns(&row);
-            let index = u64::try_from(c.int("idx")?)
-                .map_err(|_| StoreError::corrupt("an audit index is negative"))?;
-            match c.text("kind")?.as_str() {
-                "h" => log_size = Some(index),
-                "n" => {
-                    let level = u32::try_from(c.int("level")?)
-                        .map_err(|_| StoreError::corrupt("audit node level out of range"))?;
-                    let start = index
-                        .checked_shl(level)
-                        .ok_or_else(|| StoreError::corrupt("audit node out of range"))?;
-                    hashes.insert((level, start), hash_column(&c, "hash")?);
-                }
-                _ => {
-                    leaves.insert(index, hash_column(&c, "hash")?);
-                }
-            }
-        }
-        let log_size =
-            log_size.ok_or_else(|| StoreError::not_found("tenant", self.tenant.as_str()))?;
+        // Nodes below the stored levels come from the leaves they cover.
+        let below = leaf_ranges(
+            wanted
+                .iter()
+                .filter(|(level, _)| *level < STORED_NODE_MIN_LEVEL),
+        );
+        let mut rows = self.tree_rows(true, &stored, &below).await?;
+        let log_size = rows
+            .log_size
+            .ok_or_else(|| StoreError::not_found("tenant", self.tenant.as_str()))?;
         // Stored nodes that are not there (a log written before nodes were
         // stored) come from their leaves, in a second statement.
         let unstored = leaf_ranges(
             stored
                 .iter()
-                .filter(|key| !hashes.contains_key(key))
+                .filter(|key| !rows.nodes.contains_key(key))
                 .filter(|(_, start)| *start < log_size),
         );
-        for range in unstored {
-            let rows = sqlx::query(
-                "SELECT idx, leaf_hash FROM audit_log
-                 WHERE tenant_id = $1 AND idx >= $2 AND idx < $3",
-            )
-            .bind(self.tenant.as_str())
-            .bind(to_i64(range.start)?)
-            .bind(to_i64(range.end)?)
-            .fetch_all(&self.inner.pool)
-            .await?;
-            for row in rows {
-                let c = Columns(&row);
-                let index = u64::try_from(c.int("idx")?)
-                    .map_err(|_| StoreError::corrupt("an audit index is negative"))?;
-                leaves.insert(index, hash_column(&c, "leaf_hash")?);
-            }
+        if !unstored.is_empty() {
+            let more = self.tree_rows(false, &[], &unstored).await?;
+            rows.leaves.extend(more.leaves);
         }
+        let TreeRows {
+            nodes: mut hashes,
+            leaves,
+            ..
+        } = rows;
         for &(level, start) in wanted {
             if hashes.contains_key(&(level, start)) {
                 continue;
@@ -1884,6 +1821,77 @@ impl SqlTenantStore {
             }
         }
         Ok((log_size, hashes))
+    }
+
+    /// Reads, in one statement, the log's size (with `head`), the stored
+    /// nodes `(level, start)` and the leaf hashes in `leaf_ranges`. Rows
+    /// are (kind, level, idx, hash): the head ('h', its size in `idx`),
+    /// stored nodes ('n'), leaf hashes ('l'). The tenant is named in every
+    /// term so each is a primary-key lookup (SQLite scans all of the
+    /// tenant's rows when it is factored out).
+    async fn tree_rows(
+        &self,
+        head: bool,
+        nodes: &[(u32, u64)],
+        leaf_ranges: &[Range<u64>],
+    ) -> StoreResult<TreeRows> {
+        let mut terms: Vec<String> = Vec::new();
+        if head {
+            terms.push(
+                "SELECT 'h' AS kind, 0 AS level, size AS idx, '' AS hash FROM audit_heads WHERE tenant_id = $1"
+                    .to_owned(),
+            );
+        }
+        let mut params: Vec<i64> = Vec::new();
+        for (level, start) in nodes {
+            let first = 2 + params.len();
+            terms.push(format!(
+                "SELECT 'n' AS kind, level, idx, hash FROM audit_nodes
+                 WHERE tenant_id = $1 AND level = ${first} AND idx = ${}",
+                first + 1
+            ));
+            params.push(i64::from(*level));
+            params.push(to_i64(start >> level)?);
+        }
+        for range in leaf_ranges {
+            let first = 2 + params.len();
+            terms.push(format!(
+                "SELECT 'l' AS kind, 0 AS level, idx, leaf_hash AS hash FROM audit_log
+                 WHERE tenant_id = $1 AND idx >= ${first} AND idx < ${}",
+                first + 1
+            ));
+            params.push(to_i64(range.start)?);
+            params.push(to_i64(range.end)?);
+        }
+        let mut rows = TreeRows::default();
+        if terms.is_empty() {
+            return Ok(rows);
+        }
+        let sql = terms.join(" UNION ALL ");
+        let mut query = sqlx::query(&sql).bind(self.tenant.as_str());
+        for param in params {
+            query = query.bind(param);
+        }
+        for row in query.fetch_all(&self.inner.pool).await? {
+            let c = Columns(&row);
+            let index = u64::try_from(c.int("idx")?)
+                .map_err(|_| StoreError::corrupt("an audit index is negative"))?;
+            match c.text("kind")?.as_str() {
+                "h" => rows.log_size = Some(index),
+                "n" => {
+                    let level = u32::try_from(c.int("level")?)
+                        .map_err(|_| StoreError::corrupt("audit node level out of range"))?;
+                    let start = index
+                        .checked_shl(level)
+                        .ok_or_else(|| StoreError::corrupt("audit node out of range"))?;
+                    rows.nodes.insert((level, start), hash_column(&c, "hash")?);
+                }
+                _ => {
+                    rows.leaves.insert(index, hash_column(&c, "hash")?);
+                }
+            }
+        }
+        Ok(rows)
     }
 
     async fn op_audit_head(&self) -> StoreResult<Frontier> {
@@ -1987,6 +1995,16 @@ impl LeafSource for SubtreePlan {
         self.wanted.borrow_mut().push((level, start));
         Ok([0; 32])
     }
+}
+
+/// What [`SqlTenantStore::tree_rows`] read.
+#[derive(Default)]
+struct TreeRows {
+    log_size: Option<u64>,
+    /// Stored nodes by `(level, start)`.
+    nodes: HashMap<(u32, u64), Hash>,
+    /// Leaf hashes by index.
+    leaves: HashMap<u64, Hash>,
 }
 
 /// The leaf ranges the subtrees `(level, start)` cover, sorted and merged.
