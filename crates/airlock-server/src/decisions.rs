@@ -11,22 +11,55 @@ use airlock_audit::{EntryKind, Timestamp};
 use airlock_engine::Evaluation;
 use airlock_model::{ActionRequest, ApprovalRequirement, Decision, EnvTier, ToolInput, Verdict};
 use airlock_policy::Principal as PolicyPrincipal;
-use airlock_store::{Agent, AuditEvent, NewEscalation};
+use airlock_store::{Agent, AuditEvent, NewEscalation, Principal};
 use axum::extract::State;
 use axum::Json;
 use serde_json::json;
 
-use crate::auth::Caller;
+use crate::auth::{self, Bearer, Caller};
 use crate::problem::Problem;
 use crate::wire::{ApprovalView, Body, Submission, SubmitResponse};
 use crate::Gate;
 
 pub async fn submit(
     State(gate): State<Arc<Gate>>,
-    caller: Caller,
+    bearer: Bearer,
     Body(submission): Body<Submission>,
 ) -> Result<Json<SubmitResponse>, Problem> {
-    let agent = caller.agent()?.clone();
+    let mut caller = gate.callers.agent(&gate, &bearer).await?;
+    let request = submission.into_request(caller.agent()?);
+    // A caller whose authority changed before its decision was recorded is
+    // read again and the action decided again, once.
+    for _ in 0..2 {
+        if let Some(response) = judge(&gate, &caller, &bearer, &request).await? {
+            return Ok(Json(response));
+        }
+        gate.callers.forget(&caller.token);
+        caller = auth::look_up(&gate, &bearer).await?;
+        let agent = caller.agent()?;
+        if agent.id != request.agent.id || agent.tenant.as_str() != request.tenant {
+            return Err(authority_changed());
+        }
+    }
+    Err(authority_changed())
+}
+
+fn authority_changed() -> Problem {
+    Problem::conflict(
+        "authority-changed",
+        "the agent's registration changed while its action was being decided; submit it again",
+    )
+}
+
+/// Decides `request` for `caller` and records the outcome: `None` if the
+/// caller no longer holds the authority it was decided with.
+async fn judge(
+    gate: &Arc<Gate>,
+    caller: &Caller,
+    bearer: &Bearer,
+    request: &ActionRequest,
+) -> Result<Option<SubmitResponse>, Problem> {
+    let agent = caller.agent()?;
     let tenant = &caller.tenant_state;
     if let Some(stop) = &tenant.emergency_stop {
         return Err(Problem::forbidden(
@@ -39,32 +72,44 @@ pub async fn submit(
             ),
         ));
     }
-    let request = submission.into_request(&agent);
     let now = Timestamp::now();
     if agent.last_seen.as_ref().map(|(identity, _)| identity) != Some(&request.agent) {
         caller
             .tenant
             .record_agent_identity(&agent.id, &request.agent, now)
             .await?;
+        gate.callers.seen(&caller.token, &request.agent, now);
     }
-    let evaluation = evaluate(&gate, &agent, request.clone()).await?;
-    let action_json = serde_json::to_value(&request)
+    let evaluation = evaluate(gate, agent, request.clone()).await?;
+    let action_json = serde_json::to_value(request)
         .map_err(|error| Problem::internal(format!("cannot encode the action: {error}")))?;
     let action_digest = airlock_receipts::action_digest(&action_json);
     let decision = evaluation.decision;
     if decision.verdict == Verdict::Escalate {
+        // An escalation is held in its own transaction: its caller is read
+        // from the store, not remembered.
+        if caller.remembered {
+            let current = auth::look_up(gate, bearer).await?;
+            match (
+                &current.principal,
+                current.tenant_state.emergency_stop.is_none(),
+            ) {
+                (Principal::Agent(now_agent), true) if now_agent.same_authority(agent) => {}
+                _ => return Ok(None),
+            }
+        }
         let escalation = NewEscalation {
-            plan_digest: plan_digest(&request),
-            environment: environment_of(&request, &decision),
+            plan_digest: plan_digest(request),
+            environment: environment_of(request, &decision),
             requirement: requirement_of(&decision),
             decision: decision.clone(),
             expires_at: Timestamp::from_datetime(now.as_datetime() + gate.config.request_ttl)
                 .map_err(|error| Problem::internal(error.to_string()))?,
-            action: request,
+            action: request.clone(),
         };
         let held = caller.tenant.submit_escalation(escalation, now).await?;
         let missing = Some(held.requirement.describe());
-        return Ok(Json(SubmitResponse {
+        return Ok(Some(SubmitResponse {
             verdict: decision.verdict,
             action_digest: held.action_digest.clone(),
             approval: Some(ApprovalView::new(&held, missing)),
@@ -76,10 +121,16 @@ pub async fn submit(
         EntryKind::Decision,
         &agent.id,
         &action_digest,
-        decision_record(&request, &decision),
+        decision_record(request, &decision),
     );
-    gate.decision_log().append(&caller.tenant, event).await?;
-    Ok(Json(SubmitResponse {
+    let decided_for = caller
+        .decided_for()
+        .ok_or_else(|| Problem::internal("a decision was made for an approver"))?;
+    let recorded = gate
+        .decision_log()
+        .append(&caller.tenant, event, decided_for)
+        .await?;
+    Ok(recorded.map(|_| SubmitResponse {
         verdict: decision.verdict,
         decision,
         action_digest,

@@ -82,6 +82,8 @@ pub struct Gate {
     pub receipt_keys: ReceiptKeys,
     pub config: GateConfig,
     decision_log: DecisionLog,
+    /// The agents behind recent decisions' tokens (see [`auth::CallerCache`]).
+    pub callers: auth::CallerCache,
 }
 
 impl Gate {
@@ -97,6 +99,7 @@ impl Gate {
             tenant_engines: HashMap::new(),
             receipt_keys,
             decision_log: DecisionLog::new(config.max_decision_batch),
+            callers: auth::CallerCache::default(),
             config,
         }
     }

@@ -213,6 +213,16 @@ impl World {
             .to_owned()
     }
 
+    /// Submits the harmless `ls` as the agent holding `token`.
+    async fn submit_ls(&self, token: &str) -> (StatusCode, Value) {
+        self.post(
+            "/v1/actions",
+            token,
+            json!({"tool": "shell", "input": {"command": "ls"}}),
+        )
+        .await
+    }
+
     async fn audit_size(&self, tenant: &str) -> u64 {
         self.store
             .tenant(&TenantId::new(tenant).expect("tenant"))
@@ -561,8 +571,13 @@ async fn tenant_isolation(w: &World) {
         .post("/v1/agents/agent/revoke", &w.admin_b, json!({}))
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    // The gate remembers agent_b from this decision; the stop still takes
+    // effect on its next one.
+    let (status, _) = w.submit_ls(&w.agent_b).await;
+    assert_eq!(status, StatusCode::OK);
     let (status, _) = w.post("/v1/emergency-stop", &w.admin_b, json!({})).await;
     assert_eq!(status, StatusCode::OK);
+    let stopped_at = w.audit_size("beta").await;
     w.assert_refused(
         "/v1/actions",
         &w.agent_b,
@@ -571,13 +586,8 @@ async fn tenant_isolation(w: &World) {
         "emergency-stop",
     )
     .await;
-    let (status, answer) = w
-        .post(
-            "/v1/actions",
-            &w.agent,
-            json!({"tool": "shell", "input": {"command": "ls"}}),
-        )
-        .await;
+    assert_eq!(w.audit_size("beta").await, stopped_at);
+    let (status, answer) = w.submit_ls(&w.agent).await;
     assert_eq!(
         (status, answer["verdict"].as_str()),
         (StatusCode::OK, Some("allow"))
@@ -586,13 +596,7 @@ async fn tenant_isolation(w: &World) {
         .call(Method::DELETE, "/v1/emergency-stop", Some(&w.admin_b), None)
         .await;
     assert_eq!(status, StatusCode::OK);
-    let (status, _) = w
-        .post(
-            "/v1/actions",
-            &w.agent_b,
-            json!({"tool": "shell", "input": {"command": "ls"}}),
-        )
-        .await;
+    let (status, _) = w.submit_ls(&w.agent_b).await;
     assert_eq!(status, StatusCode::OK);
     // An action is always recorded in its agent's own tenant.
     let before = (w.audit_size("acme").await, w.audit_size("beta").await);

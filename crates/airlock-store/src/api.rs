@@ -14,8 +14,8 @@ use crate::error::StoreResult;
 use crate::ids::{IssuedToken, TenantId};
 use crate::records::{
     Agent, Approval, ApprovalOutcome, ApprovalRequest, Approver, AuditColumns, AuditEvent,
-    AuditRow, KeyRevocation, NewAgent, NewApprover, NewEscalation, NewReceipt, Principal,
-    RawAuditPage, Receipt, ReceiptRef, Tenant, Withdrawn,
+    AuditRow, DecidedFor, KeyRevocation, NewAgent, NewApprover, NewEscalation, NewReceipt,
+    Principal, RawAuditPage, Receipt, ReceiptRef, Tenant, Withdrawn,
 };
 
 /// Which database a store runs on.
@@ -189,6 +189,20 @@ pub trait TenantStore: Send + Sync {
     /// equal those of appending the events one by one. On error nothing is
     /// appended.
     async fn append_audit_batch(&self, events: Vec<AuditEvent>) -> StoreResult<Vec<Appended>>;
+    /// Appends agents' decisions as [`TenantStore::append_audit_batch`]
+    /// does, each only if its caller still holds the authority it was
+    /// decided with: its token still names the same agent
+    /// ([`Agent::same_authority`]), active at `now`, and the tenant is not
+    /// under an emergency stop. That is read inside the appending
+    /// transaction, after the tenant's write lock is held, which every
+    /// revocation and emergency stop takes too: either it committed before
+    /// the batch and its decisions are refused here (`None`, nothing
+    /// appended for them), or it follows them in the log.
+    async fn append_decisions(
+        &self,
+        decisions: Vec<(AuditEvent, Arc<DecidedFor>)>,
+        now: Timestamp,
+    ) -> StoreResult<Vec<Option<Appended>>>;
     /// Signs and stores a checkpoint of the log as it is now.
     async fn checkpoint_now(&self, now: Timestamp) -> StoreResult<Checkpoint>;
     /// Rows with index in `range`, in index order.

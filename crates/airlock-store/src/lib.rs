@@ -27,7 +27,7 @@ pub use error::{StoreError, StoreResult};
 pub use ids::{IssuedToken, TenantId, TokenHash};
 pub use records::{
     Agent, Approval, ApprovalOutcome, ApprovalRequest, Approver, AuditColumns, AuditEvent,
-    AuditRow, KeyRevocation, NewAgent, NewApprover, NewEscalation, NewReceipt, Principal,
-    RawAuditPage, RawAuditRow, Receipt, ReceiptRef, Stamp, Tenant, Withdrawn,
+    AuditRow, DecidedFor, KeyRevocation, NewAgent, NewApprover, NewEscalation, NewReceipt,
+    Principal, RawAuditPage, RawAuditRow, Receipt, ReceiptRef, Stamp, Tenant, Withdrawn,
 };
 pub use sql::{SqlStore, SqlTenantStore, STORED_NODE_MIN_LEVEL};

@@ -8,7 +8,7 @@ use airlock_model::{ActionRequest, AgentIdentity, ApprovalRequirement, Decision}
 use airlock_receipts::Envelope;
 
 use crate::error::StoreError;
-use crate::ids::TenantId;
+use crate::ids::{TenantId, TokenHash};
 
 /// Who did something and when.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,6 +58,40 @@ impl Agent {
     pub fn is_active(&self, now: Timestamp) -> bool {
         self.revoked.is_none() && self.expires_at.is_none_or(|expiry| now < expiry)
     }
+
+    /// The same agent with the same authority: everything but how it last
+    /// named itself, which is bookkeeping, not authority.
+    pub fn same_authority(&self, other: &Agent) -> bool {
+        let Agent {
+            tenant,
+            id,
+            name,
+            operator,
+            roles,
+            created_at,
+            expires_at,
+            revoked,
+            last_seen: _,
+        } = self;
+        *tenant == other.tenant
+            && *id == other.id
+            && *name == other.name
+            && *operator == other.operator
+            && *roles == other.roles
+            && *created_at == other.created_at
+            && *expires_at == other.expires_at
+            && *revoked == other.revoked
+    }
+}
+
+/// The agent a decision was made for, as it was read with its token: the
+/// store records the decision only if, inside the transaction that appends
+/// it, the token still names that agent with the same authority
+/// ([`crate::TenantStore::append_decisions`]).
+#[derive(Debug, Clone)]
+pub struct DecidedFor {
+    pub token: TokenHash,
+    pub agent: Agent,
 }
 
 /// Registration of an approver (a person).

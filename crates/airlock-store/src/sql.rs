@@ -42,8 +42,8 @@ use crate::error::{StoreError, StoreResult};
 use crate::ids::{random_id, IssuedToken, TenantId, TokenHash};
 use crate::records::{
     Agent, Approval, ApprovalOutcome, ApprovalRequest, Approver, AuditColumns, AuditEvent,
-    AuditRow, KeyRevocation, NewAgent, NewApprover, NewEscalation, NewReceipt, Principal,
-    RawAuditPage, RawRowSpans, Receipt, ReceiptRef, Stamp, Tenant, Withdrawn,
+    AuditRow, DecidedFor, KeyRevocation, NewAgent, NewApprover, NewEscalation, NewReceipt,
+    Principal, RawAuditPage, RawRowSpans, Receipt, ReceiptRef, Stamp, Tenant, Withdrawn,
 };
 
 const TENANT_COLUMNS: &str = "id, name, created_at, emergency_stop_by, emergency_stop_at";
@@ -1640,6 +1640,67 @@ impl SqlTenantStore {
         Ok(appended)
     }
 
+    async fn op_append_decisions(
+        &self,
+        decisions: Vec<(AuditEvent, Arc<DecidedFor>)>,
+        now: Timestamp,
+    ) -> StoreResult<Vec<Option<Appended>>> {
+        let mut write = self.inner.begin_write(&self.tenant).await?;
+        // Each distinct token is read once per batch; `begin_write` has read
+        // the tenant's emergency stop under the same lock.
+        let mut current: HashMap<&str, Option<Agent>> = HashMap::new();
+        for (_, decided_for) in &decisions {
+            let token = decided_for.token.as_hex();
+            if current.contains_key(token) {
+                continue;
+            }
+            let row = sqlx::query(&AGENT_CALLER_SQL)
+                .bind(token)
+                .fetch_optional(&mut *write.tx)
+                .await?;
+            current.insert(token, row.as_ref().map(agent_from_row).transpose()?);
+        }
+        let running = write.emergency_stop.is_none();
+        let keep: Vec<bool> = decisions
+            .iter()
+            .map(|(_, decided_for)| {
+                running
+                    && current
+                        .get(decided_for.token.as_hex())
+                        .and_then(Option::as_ref)
+                        .is_some_and(|agent| {
+                            agent.tenant == self.tenant
+                                && agent.is_active(now)
+                                && agent.same_authority(&decided_for.agent)
+                        })
+            })
+            .collect();
+        let events: Vec<AuditEvent> = decisions
+            .into_iter()
+            .zip(&keep)
+            .filter(|(_, keep)| **keep)
+            .map(|((event, _), _)| event)
+            .collect();
+        let count = events.len();
+        let appended = if events.is_empty() {
+            Vec::new()
+        } else {
+            write.append_all(&self.inner, &self.tenant, events).await?
+        };
+        if appended.len() != count {
+            return Err(StoreError::corrupt(format!(
+                "{} entries appended for {count} decisions",
+                appended.len()
+            )));
+        }
+        write.commit().await?;
+        let mut appended = appended.into_iter();
+        Ok(keep
+            .into_iter()
+            .map(|keep| if keep { appended.next() } else { None })
+            .collect())
+    }
+
     async fn op_checkpoint_now(&self, now: Timestamp) -> StoreResult<Checkpoint> {
         let key = self.inner.checkpoint_key.as_ref().ok_or_else(|| {
             StoreError::InvalidConfig("the store was opened without a checkpoint key".into())
@@ -2271,6 +2332,15 @@ impl TenantStore for SqlTenantStore {
     async fn append_audit_batch(&self, events: Vec<AuditEvent>) -> StoreResult<Vec<Appended>> {
         let this = self.clone();
         detached(async move { this.op_append_audit_batch(events).await }).await
+    }
+
+    async fn append_decisions(
+        &self,
+        decisions: Vec<(AuditEvent, Arc<DecidedFor>)>,
+        now: Timestamp,
+    ) -> StoreResult<Vec<Option<Appended>>> {
+        let this = self.clone();
+        detached(async move { this.op_append_decisions(decisions, now).await }).await
     }
 
     async fn checkpoint_now(&self, now: Timestamp) -> StoreResult<Checkpoint> {

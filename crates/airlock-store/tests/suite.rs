@@ -16,9 +16,9 @@ use airlock_audit::{
 use airlock_model::{ActionRequest, ApprovalRequirement, Decision, Risk, RoleRequirement, Verdict};
 use airlock_receipts::{Envelope, IN_TOTO_PAYLOAD_TYPE};
 use airlock_store::{
-    AuditColumns, AuditEvent, Backend, CheckpointKey, NewAgent, NewApprover, NewEscalation,
-    NewReceipt, ReceiptRef, RequestStatus, SqlStore, Store, StoreError, StoreOptions, TenantId,
-    TenantStore, VoteKind, STORED_NODE_MIN_LEVEL,
+    AuditColumns, AuditEvent, Backend, CheckpointKey, DecidedFor, NewAgent, NewApprover,
+    NewEscalation, NewReceipt, ReceiptRef, RequestStatus, SqlStore, Store, StoreError,
+    StoreOptions, TenantId, TenantStore, VoteKind, STORED_NODE_MIN_LEVEL,
 };
 use ed25519_dalek::SigningKey;
 use serde_json::json;
@@ -1065,6 +1065,148 @@ async fn failed_batch_appends_nothing(ctx: Arc<Ctx>) {
     assert_eq!(verify(store.as_ref()).await.unwrap().size, before.size + 5);
 }
 
+/// Decisions are recorded only for callers that still hold the authority
+/// they were decided with, read inside the appending transaction.
+async fn decisions_need_their_callers_authority(ctx: Arc<Ctx>) {
+    let store = ctx.new_tenant("authority").await;
+    let agent = |id: &str, roles: &[&str]| NewAgent {
+        id: id.into(),
+        name: id.into(),
+        operator: "olivia".into(),
+        roles: roles.iter().map(|r| r.to_string()).collect(),
+        expires_at: None,
+    };
+    let (bot, bot_token) = store
+        .create_agent(agent("bot", &["deployer"]), "admin", at(1))
+        .await
+        .unwrap();
+    let (other, other_token) = store
+        .create_agent(agent("other", &[]), "admin", at(1))
+        .await
+        .unwrap();
+    let bot_as_read = Arc::new(DecidedFor {
+        token: bot_token.hash(),
+        agent: bot.clone(),
+    });
+    let other_as_read = Arc::new(DecidedFor {
+        token: other_token.hash(),
+        agent: other.clone(),
+    });
+    // How the agent last named itself is not authority.
+    store
+        .record_agent_identity(
+            "bot",
+            &airlock_model::AgentIdentity {
+                id: "bot".into(),
+                name: Some("claude-code".into()),
+                model: None,
+                version: None,
+            },
+            at(2),
+        )
+        .await
+        .unwrap();
+    let size = log_size(store.as_ref()).await;
+    let appended = store
+        .append_decisions(
+            vec![
+                (numbered_decision(1), Arc::clone(&bot_as_read)),
+                (numbered_decision(2), Arc::clone(&other_as_read)),
+            ],
+            at(3),
+        )
+        .await
+        .unwrap();
+    assert!(appended.iter().all(Option::is_some), "{appended:?}");
+    assert_eq!(log_size(store.as_ref()).await, size + 2);
+
+    // Roles other than the ones read: refused, the other caller's kept.
+    let mut promoted = bot.clone();
+    promoted.roles.push("admin".into());
+    let assumed_more = Arc::new(DecidedFor {
+        token: bot_token.hash(),
+        agent: promoted,
+    });
+    // A token that names no agent (or another agent) is refused too.
+    let wrong_token = Arc::new(DecidedFor {
+        token: other_token.hash(),
+        agent: bot.clone(),
+    });
+    let size = log_size(store.as_ref()).await;
+    let appended = store
+        .append_decisions(
+            vec![
+                (numbered_decision(3), assumed_more),
+                (numbered_decision(4), Arc::clone(&other_as_read)),
+                (numbered_decision(5), wrong_token),
+            ],
+            at(4),
+        )
+        .await
+        .unwrap();
+    assert!(appended[0].is_none() && appended[1].is_some() && appended[2].is_none());
+    let kept = appended[1].as_ref().unwrap();
+    assert_eq!(kept.stored.entry.index, size);
+    assert_eq!(kept.stored.entry.subject, numbered_decision(4).subject);
+    assert_eq!(log_size(store.as_ref()).await, size + 1);
+
+    // Revoked after the decision was made: refused, nothing appended.
+    store.revoke_agent("bot", "admin", at(5)).await.unwrap();
+    let size = log_size(store.as_ref()).await;
+    let appended = store
+        .append_decisions(
+            vec![(numbered_decision(6), Arc::clone(&bot_as_read))],
+            at(6),
+        )
+        .await
+        .unwrap();
+    assert_eq!(appended.len(), 1);
+    assert!(appended[0].is_none());
+    assert_eq!(log_size(store.as_ref()).await, size);
+
+    // Under an emergency stop nobody's decisions are recorded.
+    store.emergency_stop("ciso", at(7)).await.unwrap();
+    let size = log_size(store.as_ref()).await;
+    let appended = store
+        .append_decisions(
+            vec![(numbered_decision(7), Arc::clone(&other_as_read))],
+            at(8),
+        )
+        .await
+        .unwrap();
+    assert!(appended[0].is_none());
+    assert_eq!(log_size(store.as_ref()).await, size);
+    store.lift_emergency_stop("ciso", at(9)).await.unwrap();
+    let appended = store
+        .append_decisions(vec![(numbered_decision(8), other_as_read)], at(10))
+        .await
+        .unwrap();
+    assert!(appended[0].is_some());
+
+    // Expired by the time the batch commits: refused.
+    let (short, short_token) = store
+        .create_agent(
+            NewAgent {
+                expires_at: Some(at(20)),
+                ..agent("short", &[])
+            },
+            "admin",
+            at(11),
+        )
+        .await
+        .unwrap();
+    let short_as_read = Arc::new(DecidedFor {
+        token: short_token.hash(),
+        agent: short,
+    });
+    let appended = store
+        .append_decisions(vec![(numbered_decision(9), short_as_read)], at(21))
+        .await
+        .unwrap();
+    assert!(appended[0].is_none());
+    verify(store.as_ref()).await.unwrap();
+}
+
 async fn tampering_is_detected(ctx: Arc<Ctx>) {
     let store = ctx.new_tenant("tamper").await;
     for n in 0..9 {
@@ -1573,6 +1715,7 @@ async fn run_suite(ctx: Arc<Ctx>) -> Vec<String> {
         concurrent_appends_from_two_handles,
         batch_append_equals_single_appends,
         failed_batch_appends_nothing,
+        decisions_need_their_callers_authority,
         policy_changes_are_logged_once,
         tampering_is_detected,
         proofs_come_from_stored_nodes,
