@@ -3,7 +3,7 @@
 
 use airlock_keys::{SigningKeyPair, TrustedKeys};
 use airlock_receipts::{issue, verify, Approver, ReceiptRequest, Subject, VerifyOptions};
-use criterion::{black_box, criterion_group, criterion_main, Criterion};
+use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use time::{Duration, OffsetDateTime};
 
 fn bench_verify(c: &mut Criterion) {
@@ -62,6 +62,28 @@ fn bench_verify(c: &mut Criterion) {
             verify(black_box(&envelope), &options).expect("verifies")
         })
     });
+    // Verifications are independent: one thread per core, as a server or a
+    // pipeline checking many receipts would run them.
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let per_core = 500;
+    let mut group = c.benchmark_group("every core");
+    group.throughput(Throughput::Elements((cores * per_core) as u64));
+    group.bench_function(format!("verify receipts on {cores} threads"), |b| {
+        b.iter(|| {
+            std::thread::scope(|scope| {
+                for _ in 0..cores {
+                    scope.spawn(|| {
+                        let options =
+                            VerifyOptions::new(&trusted, now).with_environment("production");
+                        for _ in 0..per_core {
+                            verify(black_box(&envelope), &options).expect("verifies");
+                        }
+                    });
+                }
+            })
+        })
+    });
+    group.finish();
 }
 
 criterion_group!(benches, bench_verify);
