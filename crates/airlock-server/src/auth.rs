@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 
 use airlock_audit::Timestamp;
 use airlock_model::AgentIdentity;
-use airlock_store::{Agent, Approver, DecidedFor, Principal, Tenant, TenantStore, TokenHash};
+use airlock_store::{Agent, Approver, Principal, Tenant, TenantStore, TokenHash};
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
@@ -65,18 +65,6 @@ impl Caller {
                     agent.id
                 ),
             )),
-        }
-    }
-
-    /// What a decision made for this caller assumes of it; `None` for an
-    /// approver (approvers make no decisions).
-    pub fn decided_for(&self) -> Option<Arc<DecidedFor>> {
-        match &self.principal {
-            Principal::Agent(agent) => Some(Arc::new(DecidedFor {
-                token: self.token.clone(),
-                agent: agent.clone(),
-            })),
-            Principal::Approver(_) => None,
         }
     }
 

@@ -11,7 +11,7 @@ use airlock_audit::{EntryKind, Timestamp};
 use airlock_engine::Evaluation;
 use airlock_model::{ActionRequest, ApprovalRequirement, Decision, EnvTier, ToolInput, Verdict};
 use airlock_policy::Principal as PolicyPrincipal;
-use airlock_store::{Agent, AuditEvent, NewEscalation, Principal};
+use airlock_store::{Agent, AuditEvent, DecidedFor, NewEscalation, Principal};
 use axum::extract::State;
 use axum::Json;
 use serde_json::json;
@@ -123,9 +123,10 @@ async fn judge(
         &action_digest,
         decision_record(request, &decision),
     );
-    let decided_for = caller
-        .decided_for()
-        .ok_or_else(|| Problem::internal("a decision was made for an approver"))?;
+    let decided_for = Arc::new(DecidedFor {
+        token: caller.token.clone(),
+        agent: agent.clone(),
+    });
     let recorded = gate
         .decision_log()
         .append(&caller.tenant, event, decided_for)
