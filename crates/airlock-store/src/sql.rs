@@ -1869,15 +1869,17 @@ impl SqlTenantStore {
             if hashes.contains_key(&(level, start)) {
                 continue;
             }
+            let covered = subtree_leaves(level, start);
+            let width = covered.end - covered.start;
             let mut subtree = MerkleAccumulator::new();
-            for index in start..start.saturating_add(1u64 << level.min(63)) {
+            for index in covered {
                 let Some(leaf) = leaves.get(&index) else {
                     // The proof reports the subtree missing.
                     break;
                 };
                 subtree.push(*leaf);
             }
-            if subtree.size() == 1u64 << level.min(63) {
+            if subtree.size() == width {
                 hashes.insert((level, start), subtree.root());
             }
         }
@@ -2068,10 +2070,15 @@ struct TreeRows {
     leaves: HashMap<u64, Hash>,
 }
 
+/// The leaves under the perfect subtree `(level, start)`.
+fn subtree_leaves(level: u32, start: u64) -> Range<u64> {
+    start..start.saturating_add(1u64 << level.min(63))
+}
+
 /// The leaf ranges the subtrees `(level, start)` cover, sorted and merged.
 fn leaf_ranges<'a>(subtrees: impl Iterator<Item = &'a (u32, u64)>) -> Vec<Range<u64>> {
     let mut ranges: Vec<Range<u64>> = subtrees
-        .map(|&(level, start)| start..start.saturating_add(1u64 << level.min(63)))
+        .map(|&(level, start)| subtree_leaves(level, start))
         .collect();
     ranges.sort_by_key(|range| range.start);
     let mut merged: Vec<Range<u64>> = Vec::new();
