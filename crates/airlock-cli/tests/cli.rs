@@ -37,7 +37,7 @@ fn fixture(name: &str) -> String {
 
 #[test]
 fn check_exit_codes_follow_the_verdict() {
-    let cases: [(&[&str], i32); 5] = [
+    let cases: [(&[&str], i32); 9] = [
         (&["check", "--", "ls", "-la"], 0),
         (&["check", "--", "rm -rf /"], 2),
         (
@@ -46,6 +46,11 @@ fn check_exit_codes_follow_the_verdict() {
         ),
         (&["check", "--", "sudo env bash -c 'rm -rf /'"], 2),
         (&["check", "--", "eval \"$x\""], 3),
+        // Without `--`: one quoted line, or the words with their options.
+        (&["check", "rm -rf /"], 2),
+        (&["check", "ls", "-la"], 0),
+        (&["check", "rm", "-rf", "/"], 2),
+        (&["check", "--format", "json", "git", "push", "-f"], 3),
     ];
     for (args, code) in cases {
         let out = airlock(args, b"");

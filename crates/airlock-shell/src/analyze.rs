@@ -2503,7 +2503,7 @@ struct WrapperSplit {
     user: Option<String>,
     /// `xargs -I {}`: the replacement token.
     replace: Option<String>,
-    /// `env -S 'cmd args'`: a string split into a command.
+    /// `env -S 'cmd args'`, `npx -c 'cmd'`: a command line the wrapper runs.
     split_string: Option<String>,
     split_string_span: Option<Span>,
 }
@@ -2554,7 +2554,7 @@ fn split_wrapper(wrapper: &Wrapper, words: &[Word]) -> WrapperSplit {
                 Some((o, v)) if t.starts_with("--") => (o, Some(v.to_string())),
                 _ => (t, None),
             };
-            if wrapper.handover == Handover::Environment && matches!(opt, "-S" | "--split-string") {
+            if wrapper.command_line_options.contains(&opt) {
                 let value = attached.or_else(|| words.get(index + 1).map(|w| w.text.clone()));
                 split.split_string_span = words.get(index + 1).map(|w| w.span);
                 split.split_string = value;

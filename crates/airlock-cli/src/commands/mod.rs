@@ -70,8 +70,14 @@ pub struct ActionArgs {
     pub cwd: Option<PathBuf>,
 
     /// The command: one argument is a whole command line (quote it to keep
-    /// pipes and `&&`); several are the words of one command.
-    #[arg(last = true, value_name = "COMMAND")]
+    /// pipes and `&&`); several are the words of one command. Everything
+    /// from the first word on is the command's, options included; `--`
+    /// before it is accepted.
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "COMMAND"
+    )]
     pub command: Vec<String>,
 }
 
@@ -103,7 +109,7 @@ impl ActionArgs {
                 r
             }
             (None, []) => bail!(
-                "nothing to check: give a command after `--` (airlock check -- rm -rf build) or --plan FILE"
+                "nothing to check: give a command (airlock check 'rm -rf build') or --plan FILE"
             ),
             (None, [line]) => engine.local_shell_request(line, cwd),
             (None, words) => engine.local_shell_request(&join_words(words), cwd),

@@ -6,7 +6,9 @@
 //! JavaScript (a token scan for the destructive collection and database
 //! methods), `redis-cli` commands, and the administration tools (`dropdb`,
 //! `dropuser`, `pg_dropcluster`, `mysqladmin`, `pg_restore --clean`,
-//! `mongorestore --drop`) against dumps and reads. The target is the
+//! `mongorestore --drop`) against dumps and reads, and the schema migration
+//! tools' destructive tasks (`prisma migrate reset`, `rails db:drop`,
+//! `alembic downgrade`, `flyway clean`, ...). The target is the
 //! database, named by host, database name, connection URL or file, with its
 //! environment tier; destructive changes in a scratch database stay low.
 
@@ -309,6 +311,121 @@ pub static GRAMMARS: &[Grammar] = &[
         value_options: ADMIN_OPTIONS,
         ..Grammar::PLAIN
     },
+    Grammar {
+        programs: &["prisma"],
+        has_subcommands: true,
+        nested: &["migrate", "db"],
+        value_options: &[
+            "--schema",
+            "--url",
+            "--name",
+            "-n",
+            "--file",
+            "--from-url",
+            "--to-url",
+        ],
+        ..Grammar::PLAIN
+    },
+    Grammar {
+        programs: MIGRATION_TOOLS,
+        has_subcommands: true,
+        global_value_options: MIGRATION_VALUE_OPTIONS,
+        value_options: MIGRATION_VALUE_OPTIONS,
+        ..Grammar::PLAIN
+    },
+    Grammar {
+        // Long options with one dash: `flyway -url=jdbc:… clean`,
+        // `migrate -database URL -path dir drop`.
+        programs: &["flyway", "migrate"],
+        has_subcommands: true,
+        single_dash_long: true,
+        global_value_options: &[
+            "-database",
+            "-path",
+            "-source",
+            "-url",
+            "-user",
+            "-password",
+        ],
+        ..Grammar::PLAIN
+    },
+];
+
+/// Schema migration tools whose task is their first word after the options
+/// (`rails db:drop`, `alembic downgrade base`, `dbmate drop`).
+const MIGRATION_TOOLS: &[&str] = &[
+    "rails",
+    "rake",
+    "sequelize",
+    "sequelize-cli",
+    "typeorm",
+    "typeorm-ts-node-commonjs",
+    "typeorm-ts-node-esm",
+    "knex",
+    "alembic",
+    "liquibase",
+    "dbmate",
+];
+
+/// Options of the migration tools that take a value.
+const MIGRATION_VALUE_OPTIONS: &[&str] = &[
+    "-e",
+    "--environment",
+    "--env",
+    "-c",
+    "--config",
+    "-x",
+    "-n",
+    "--name",
+    "-d",
+    "--dataSource",
+    "--knexfile",
+    "--url",
+    "-u",
+    "--migrations-dir",
+    "--changelog-file",
+    "--defaults-file",
+    "--username",
+    "--password",
+    "-f",
+    "--rakefile",
+    "-C",
+    "--directory",
+];
+
+/// Options whose value says which database or environment a migration
+/// tool works on.
+const MIGRATION_PLACE_OPTIONS: &[&str] = &[
+    "-e",
+    "--environment",
+    "--env",
+    "--url",
+    "-url",
+    "-u",
+    "-database",
+];
+
+/// Rails and Rake tasks that delete a database's data.
+const RAILS_DESTRUCTIVE_TASKS: &[&str] = &[
+    "db:drop",
+    "db:drop:all",
+    "db:reset",
+    "db:purge",
+    "db:purge:all",
+    "db:migrate:reset",
+    "db:schema:load",
+    "db:structure:load",
+    "db:truncate_all",
+    "db:seed:replant",
+];
+
+/// Sequelize, TypeORM and Knex tasks that drop the schema or undo every
+/// migration.
+const NODE_ORM_DESTRUCTIVE_TASKS: &[&str] = &[
+    "db:drop",
+    "db:migrate:undo:all",
+    "db:seed:undo:all",
+    "schema:drop",
 ];
 
 const SQL_CLIENTS: &[&str] = &[
@@ -604,6 +721,119 @@ pub static RULES: &[Rule] = &[
         ..Rule::BASE
     },
     Rule {
+        id: "db.migrate.prisma-reset",
+        programs: &["prisma"],
+        subcommand: &["migrate", "reset"],
+        no_flag: &["--help", "-h"],
+        kind: EffectKind::Destroy,
+        risk: Risk::Critical,
+        reversibility: Reversibility::Irreversible,
+        assess: Assess::Custom(migration_database),
+        reason: "drops the database and recreates it from the migrations, deleting all of its data",
+        blocks: &[
+            "prisma migrate reset --force",
+            "DATABASE_URL=postgres://app@prod-db.internal/shop prisma migrate reset --force --skip-seed",
+        ],
+        allows: &["prisma migrate reset --help", "prisma migrate dev --name add_orders"],
+        ..Rule::BASE
+    },
+    Rule {
+        id: "db.migrate.prisma-push-reset",
+        programs: &["prisma"],
+        subcommand: &["db", "push"],
+        any_flag: &["--force-reset", "--accept-data-loss"],
+        kind: EffectKind::Destroy,
+        risk: Risk::Critical,
+        reversibility: Reversibility::Irreversible,
+        assess: Assess::Custom(migration_database),
+        reason: "pushes the schema even where that resets the database or drops tables and columns with their data",
+        blocks: &["prisma db push --force-reset", "prisma db push --accept-data-loss --skip-generate"],
+        allows: &["prisma db push --skip-generate", "prisma migrate status", "prisma generate"],
+        ..Rule::BASE
+    },
+    Rule {
+        id: "db.migrate.rails",
+        programs: &["rails", "rake"],
+        test: Some(runs_rails_destructive_task),
+        kind: EffectKind::Destroy,
+        risk: Risk::Critical,
+        reversibility: Reversibility::Irreversible,
+        assess: Assess::Custom(migration_database),
+        reason: "drops, purges or reloads the application's database, deleting its data",
+        blocks: &[
+            "rails db:drop",
+            "RAILS_ENV=production rails db:schema:load",
+            "bundle exec rake db:reset",
+            "rails db:drop db:create db:migrate",
+            "DISABLE_DATABASE_ENVIRONMENT_CHECK=1 rails db:purge -e production",
+        ],
+        allows: &["rails db:migrate", "rails db:migrate:status", "bundle exec rake db:seed", "rails db:rollback STEP=1"],
+        ..Rule::BASE
+    },
+    Rule {
+        id: "db.migrate.node-orm",
+        programs: &["sequelize", "sequelize-cli", "typeorm", "typeorm-ts-node-commonjs", "typeorm-ts-node-esm"],
+        test: Some(runs_node_orm_destructive_task),
+        kind: EffectKind::Destroy,
+        risk: Risk::Critical,
+        reversibility: Reversibility::Irreversible,
+        assess: Assess::Custom(migration_database),
+        reason: "drops the database or its schema, or undoes every migration, deleting the data",
+        blocks: &[
+            "sequelize db:drop",
+            "sequelize-cli db:migrate:undo:all --env production",
+            "typeorm schema:drop -d ./src/data-source.ts",
+        ],
+        allows: &["sequelize db:migrate", "sequelize db:migrate:status", "typeorm migration:show -d ./src/data-source.ts"],
+        ..Rule::BASE
+    },
+    Rule {
+        id: "db.migrate.knex-rollback-all",
+        programs: &["knex"],
+        subcommand: &["migrate:rollback"],
+        any_flag: &["--all"],
+        kind: EffectKind::Destroy,
+        risk: Risk::High,
+        reversibility: Reversibility::Irreversible,
+        assess: Assess::Custom(migration_database),
+        reason: "undoes every migration, dropping the tables and columns they created with their data",
+        blocks: &["knex migrate:rollback --all --env production"],
+        allows: &["knex migrate:latest", "knex migrate:status"],
+        ..Rule::BASE
+    },
+    Rule {
+        id: "db.migrate.alembic-downgrade",
+        programs: &["alembic"],
+        subcommand: &["downgrade"],
+        no_flag: &["--sql", "--help", "-h"],
+        kind: EffectKind::Destroy,
+        risk: Risk::High,
+        reversibility: Reversibility::Irreversible,
+        assess: Assess::Custom(migration_database),
+        reason: "reverts migrations, dropping the tables and columns they created with their data",
+        blocks: &["alembic downgrade base", "alembic -x env=production downgrade -1"],
+        allows: &["alembic upgrade head", "alembic current", "alembic history --verbose", "alembic downgrade base --sql"],
+        ..Rule::BASE
+    },
+    Rule {
+        id: "db.migrate.drop-all",
+        programs: &["flyway", "liquibase", "dbmate", "migrate"],
+        test: Some(drops_every_object),
+        kind: EffectKind::Destroy,
+        risk: Risk::Critical,
+        reversibility: Reversibility::Irreversible,
+        assess: Assess::Custom(migration_database),
+        reason: "drops every table and object in the configured database or schemas",
+        blocks: &[
+            "flyway -url=jdbc:postgresql://prod-db.internal/shop clean",
+            "liquibase --url=jdbc:postgresql://db/app drop-all",
+            "dbmate drop",
+            "migrate -database postgres://db/app -path migrations drop -f",
+        ],
+        allows: &["flyway info", "flyway migrate", "liquibase update", "dbmate up", "migrate -path migrations -database postgres://db/app up"],
+        ..Rule::BASE
+    },
+    Rule {
         id: "db.dump",
         programs: &["pg_dump", "pg_dumpall", "mysqldump", "mariadb-dump", "mongodump", "pg_restore", "pg_isready"],
         kind: EffectKind::Read,
@@ -762,6 +992,58 @@ fn named_database(rule: &Rule, inv: &Invocation, scene: &Scene) -> Outcome {
         _ => 2,
     };
     let place = place_of(inv, scene, positionals, &["-c", "-u"]);
+    let mut out = Outcome::default();
+    let finding = Finding {
+        kind: rule.kind,
+        risk: rule.risk,
+        reversibility: rule.reversibility,
+        reason: rule.reason.to_string(),
+    };
+    drafts_on(&place, vec![(finding, scene.span)], &mut out);
+    out
+}
+
+// ----- migration tools -------------------------------------------------------
+
+fn task_words(inv: &Invocation) -> impl Iterator<Item = &str> {
+    inv.subcommands
+        .iter()
+        .map(String::as_str)
+        .chain(inv.positional_words().map(|w| w.text.as_str()))
+}
+
+fn runs_rails_destructive_task(inv: &Invocation) -> bool {
+    task_words(inv).any(|task| RAILS_DESTRUCTIVE_TASKS.contains(&task))
+}
+
+fn runs_node_orm_destructive_task(inv: &Invocation) -> bool {
+    task_words(inv).any(|task| NODE_ORM_DESTRUCTIVE_TASKS.contains(&task))
+}
+
+/// `flyway clean`, `liquibase drop-all`, `dbmate drop`, `migrate … drop`.
+fn drops_every_object(inv: &Invocation) -> bool {
+    let wanted: &[&str] = match inv.program.as_str() {
+        "flyway" => &["clean"],
+        "liquibase" => &["drop-all", "dropAll"],
+        _ => &["drop"],
+    };
+    inv.subcommand(0).is_some_and(|task| wanted.contains(&task))
+}
+
+/// The database a migration tool works on: its URL and environment options
+/// and the line's environment (`RAILS_ENV=production`, `DATABASE_URL=…`).
+fn migration_database(rule: &Rule, inv: &Invocation, scene: &Scene) -> Outcome {
+    let mut place = place_of(inv, scene, 0, HOST_OPTIONS);
+    for flag in &inv.flags {
+        if MIGRATION_PLACE_OPTIONS.contains(&flag.name.as_str()) {
+            if let Some(value) = flag.value.as_deref() {
+                place.note(scene, value);
+            }
+        }
+    }
+    if place.label.is_empty() {
+        place.label = format!("the database {} is configured for", inv.program);
+    }
     let mut out = Outcome::default();
     let finding = Finding {
         kind: rule.kind,

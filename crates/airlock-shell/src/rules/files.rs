@@ -120,6 +120,28 @@ pub static RULES: &[Rule] = &[
         ..Rule::BASE
     },
     Rule {
+        id: "files.rm-tree",
+        programs: &["rimraf", "del-cli", "del"],
+        kind: EffectKind::Delete,
+        reversibility: Reversibility::Irreversible,
+        assess: Assess::DeletePaths {
+            always_recursive: true,
+        },
+        reason: "deletes whole trees (the package-runner form of `rm -rf`)",
+        blocks: &[
+            "rimraf ~",
+            "rimraf /",
+            "rimraf src",
+            "del-cli '../other-project/**'",
+        ],
+        allows: &[
+            "rimraf dist",
+            "rimraf node_modules build coverage",
+            "del-cli dist",
+        ],
+        ..Rule::BASE
+    },
+    Rule {
         id: "files.rmdir",
         programs: &["rmdir"],
         kind: EffectKind::Delete,

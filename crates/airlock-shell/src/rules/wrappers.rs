@@ -1,7 +1,8 @@
 //! Programs that run other programs: privilege wrappers (`sudo`, `doas`),
 //! environment and scheduling wrappers (`env`, `nice`, `timeout`, ...),
-//! argument feeders (`xargs`, `parallel`, `watch`), shells and language
-//! interpreters, and the build wrappers that count as known programs.
+//! argument feeders (`xargs`, `parallel`, `watch`), package runners (`npx`,
+//! `pnpm dlx`, `uvx`, `pipx run`), shells and language interpreters, and the
+//! build wrappers that count as known programs.
 
 /// How a wrapper hands over to the command it runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,6 +25,9 @@ pub struct Wrapper {
     pub subcommand: Option<&'static str>,
     /// Options that take the next word as their value.
     pub value_options: &'static [&'static str],
+    /// Options whose value is a whole command line that the wrapper runs
+    /// (`env -S 'cmd args'`, `npx -c 'cmd'`).
+    pub command_line_options: &'static [&'static str],
     /// Positionals to skip before the command (`timeout 10s cmd`, `chroot DIR cmd`).
     pub skip_positionals: usize,
     /// The wrapper itself gains privilege.
@@ -43,6 +47,7 @@ impl Wrapper {
         names: &[],
         subcommand: None,
         value_options: &[],
+        command_line_options: &[],
         skip_positionals: 0,
         privileged: false,
         handover: Handover::Words,
@@ -113,6 +118,7 @@ pub static WRAPPERS: &[Wrapper] = &[
     Wrapper {
         names: &["env"],
         value_options: &["-u", "--unset", "-C", "--chdir"],
+        command_line_options: &["-S", "--split-string"],
         handover: Handover::Environment,
         blocks: &[
             "env -i PATH=/usr/bin rm -rf ~",
@@ -332,9 +338,81 @@ pub static WRAPPERS: &[Wrapper] = &[
     Wrapper {
         names: &["npm", "pnpm", "yarn"],
         subcommand: Some("exec"),
+        value_options: NODE_RUNNER_VALUE_OPTIONS,
+        command_line_options: &["-c", "--call"],
+        blocks: &["npm exec -- rimraf ~", "npm exec -c 'rm -rf ~'"],
         allows: &["npm exec -- eslint .", "pnpm exec tsc --noEmit"],
         ..Wrapper::BASE
     },
+    // Package runners: fetch a package if needed and run the program it
+    // provides, which is what they are judged as.
+    Wrapper {
+        names: &["npx", "pnpx", "bunx"],
+        value_options: NODE_RUNNER_VALUE_OPTIONS,
+        command_line_options: &["-c", "--call"],
+        blocks: &[
+            "npx prisma migrate reset --force",
+            "npx -y rimraf ~",
+            "npx --package=sequelize-cli sequelize db:drop",
+            "npx -c 'rm -rf ~'",
+        ],
+        allows: &[
+            "npx tsc --noEmit",
+            "npx prettier --check .",
+            "npx -y create-vite@5 my-app --template react-ts",
+            "npx prisma generate",
+        ],
+        ..Wrapper::BASE
+    },
+    Wrapper {
+        names: &["pnpm", "yarn"],
+        subcommand: Some("dlx"),
+        value_options: NODE_RUNNER_VALUE_OPTIONS,
+        command_line_options: &["-c", "--call"],
+        blocks: &["pnpm dlx prisma migrate reset --force"],
+        allows: &["pnpm dlx create-vite@5 my-app --template react-ts"],
+        ..Wrapper::BASE
+    },
+    Wrapper {
+        names: &["bun"],
+        subcommand: Some("x"),
+        value_options: NODE_RUNNER_VALUE_OPTIONS,
+        blocks: &["bun x rimraf /"],
+        allows: &["bun x tsc --noEmit"],
+        ..Wrapper::BASE
+    },
+    Wrapper {
+        names: &["uvx"],
+        value_options: PYTHON_RUNNER_VALUE_OPTIONS,
+        blocks: &["uvx --from alembic alembic downgrade base"],
+        allows: &["uvx ruff check .", "uvx --python 3.12 pytest -q"],
+        ..Wrapper::BASE
+    },
+    Wrapper {
+        names: &["pipx"],
+        subcommand: Some("run"),
+        value_options: PYTHON_RUNNER_VALUE_OPTIONS,
+        blocks: &["pipx run --spec alembic alembic downgrade base"],
+        allows: &["pipx run black --check ."],
+        ..Wrapper::BASE
+    },
+];
+
+/// Options of `npx`, `npm exec` and `pnpm`/`yarn dlx` that take a value.
+const NODE_RUNNER_VALUE_OPTIONS: &[&str] = &["-p", "--package", "--prefix", "-w", "--workspace"];
+
+/// Options of `uvx` and `pipx run` that take a value.
+const PYTHON_RUNNER_VALUE_OPTIONS: &[&str] = &[
+    "--from",
+    "--with",
+    "--with-requirements",
+    "--python",
+    "-p",
+    "--spec",
+    "--index-url",
+    "-i",
+    "--index",
+    "--pip-args",
 ];
 
 /// Shells that run a `-c` string, a script file, or their standard input.
