@@ -1188,7 +1188,7 @@ impl<'c> Walk<'c> {
             .start
             .and_then(|start| words.get(start..))
             .unwrap_or(&[]);
-        let inner: Vec<Word> = match wrapper.terminators.is_empty() {
+        let mut inner: Vec<Word> = match wrapper.terminators.is_empty() {
             true => inner.to_vec(),
             false => inner
                 .iter()
@@ -1196,6 +1196,11 @@ impl<'c> Walk<'c> {
                 .cloned()
                 .collect(),
         };
+        if wrapper.runs_package {
+            if let Some(first) = inner.first_mut().filter(|w| !w.dynamic) {
+                first.text = wrappers::package_program(&first.text).to_string();
+            }
+        }
         if inner.is_empty() && name == "ssh" {
             let host = split_host(words);
             let target = Target::new(TargetKind::Remote, host.clone());

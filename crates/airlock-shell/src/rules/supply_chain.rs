@@ -617,8 +617,8 @@ fn plain_http(value: &str) -> bool {
 /// Programs whose verification [`disables_verification`] knows how to see
 /// switched off.
 const VERIFYING_TOOLS: &[&str] = &[
-    "git", "npm", "pnpm", "yarn", "bun", "pip", "pip3", "uv", "pipx", "poetry", "apt", "apt-get",
-    "aptitude", "rpm", "dnf", "yum", "zypper", "microdnf", "go", "gem",
+    "git", "npm", "pnpm", "yarn", "bun", "npx", "pnpx", "bunx", "pip", "pip3", "uv", "uvx", "pipx",
+    "poetry", "apt", "apt-get", "aptitude", "rpm", "dnf", "yum", "zypper", "microdnf", "go", "gem",
 ];
 
 /// Why `name` (argv `words`) switches off TLS, signature or checksum
@@ -654,7 +654,7 @@ pub fn disables_verification(name: &str, words: &[Word]) -> Option<String> {
                 "switches off TLS certificate checks for git, so a man-in-the-middle can serve tampered code".to_string()
             })
         }
-        "npm" | "pnpm" | "yarn" | "bun" => {
+        "npm" | "pnpm" | "yarn" | "bun" | "npx" | "pnpx" | "bunx" => {
             let ssl_key = |k: &str| {
                 let lower = k.trim_start_matches('-').to_ascii_lowercase();
                 lower == "strict-ssl" || lower == "enablestrictssl"
@@ -669,7 +669,7 @@ pub fn disables_verification(name: &str, words: &[Word]) -> Option<String> {
                 format!("points {name} at a registry over plain http, so packages can be tampered with in transit")
             })
         }
-        "pip" | "pip3" | "uv" | "pipx" | "poetry" => {
+        "pip" | "pip3" | "uv" | "uvx" | "pipx" | "poetry" => {
             if has("--trusted-host")
                 || args.iter().any(|a| a.starts_with("--trusted-host="))
                 || args
