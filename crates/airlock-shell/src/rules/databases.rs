@@ -725,40 +725,28 @@ pub static RULES: &[Rule] = &[
         programs: &["prisma"],
         subcommand: &["migrate", "reset"],
         no_flag: &["--help", "-h"],
-        kind: EffectKind::Destroy,
-        risk: Risk::Critical,
-        reversibility: Reversibility::Irreversible,
-        assess: Assess::Custom(migration_database),
         reason: "drops the database and recreates it from the migrations, deleting all of its data",
         blocks: &[
             "prisma migrate reset --force",
             "DATABASE_URL=postgres://app@prod-db.internal/shop prisma migrate reset --force --skip-seed",
         ],
         allows: &["prisma migrate reset --help", "prisma migrate dev --name add_orders"],
-        ..Rule::BASE
+        ..MIGRATION_DESTROY
     },
     Rule {
         id: "db.migrate.prisma-push-reset",
         programs: &["prisma"],
         subcommand: &["db", "push"],
         any_flag: &["--force-reset", "--accept-data-loss"],
-        kind: EffectKind::Destroy,
-        risk: Risk::Critical,
-        reversibility: Reversibility::Irreversible,
-        assess: Assess::Custom(migration_database),
         reason: "pushes the schema even where that resets the database or drops tables and columns with their data",
         blocks: &["prisma db push --force-reset", "prisma db push --accept-data-loss --skip-generate"],
         allows: &["prisma db push --skip-generate", "prisma migrate status", "prisma generate"],
-        ..Rule::BASE
+        ..MIGRATION_DESTROY
     },
     Rule {
         id: "db.migrate.rails",
         programs: &["rails", "rake"],
         test: Some(runs_rails_destructive_task),
-        kind: EffectKind::Destroy,
-        risk: Risk::Critical,
-        reversibility: Reversibility::Irreversible,
-        assess: Assess::Custom(migration_database),
         reason: "drops, purges or reloads the application's database, deleting its data",
         blocks: &[
             "rails db:drop",
@@ -768,16 +756,12 @@ pub static RULES: &[Rule] = &[
             "DISABLE_DATABASE_ENVIRONMENT_CHECK=1 rails db:purge -e production",
         ],
         allows: &["rails db:migrate", "rails db:migrate:status", "bundle exec rake db:seed", "rails db:rollback STEP=1"],
-        ..Rule::BASE
+        ..MIGRATION_DESTROY
     },
     Rule {
         id: "db.migrate.node-orm",
         programs: &["sequelize", "sequelize-cli", "typeorm", "typeorm-ts-node-commonjs", "typeorm-ts-node-esm"],
         test: Some(runs_node_orm_destructive_task),
-        kind: EffectKind::Destroy,
-        risk: Risk::Critical,
-        reversibility: Reversibility::Irreversible,
-        assess: Assess::Custom(migration_database),
         reason: "drops the database or its schema, or undoes every migration, deleting the data",
         blocks: &[
             "sequelize db:drop",
@@ -785,44 +769,34 @@ pub static RULES: &[Rule] = &[
             "typeorm schema:drop -d ./src/data-source.ts",
         ],
         allows: &["sequelize db:migrate", "sequelize db:migrate:status", "typeorm migration:show -d ./src/data-source.ts"],
-        ..Rule::BASE
+        ..MIGRATION_DESTROY
     },
     Rule {
         id: "db.migrate.knex-rollback-all",
         programs: &["knex"],
         subcommand: &["migrate:rollback"],
         any_flag: &["--all"],
-        kind: EffectKind::Destroy,
         risk: Risk::High,
-        reversibility: Reversibility::Irreversible,
-        assess: Assess::Custom(migration_database),
         reason: "undoes every migration, dropping the tables and columns they created with their data",
         blocks: &["knex migrate:rollback --all --env production"],
         allows: &["knex migrate:latest", "knex migrate:status"],
-        ..Rule::BASE
+        ..MIGRATION_DESTROY
     },
     Rule {
         id: "db.migrate.alembic-downgrade",
         programs: &["alembic"],
         subcommand: &["downgrade"],
         no_flag: &["--sql", "--help", "-h"],
-        kind: EffectKind::Destroy,
         risk: Risk::High,
-        reversibility: Reversibility::Irreversible,
-        assess: Assess::Custom(migration_database),
         reason: "reverts migrations, dropping the tables and columns they created with their data",
         blocks: &["alembic downgrade base", "alembic -x env=production downgrade -1"],
         allows: &["alembic upgrade head", "alembic current", "alembic history --verbose", "alembic downgrade base --sql"],
-        ..Rule::BASE
+        ..MIGRATION_DESTROY
     },
     Rule {
         id: "db.migrate.drop-all",
         programs: &["flyway", "liquibase", "dbmate", "migrate"],
         test: Some(drops_every_object),
-        kind: EffectKind::Destroy,
-        risk: Risk::Critical,
-        reversibility: Reversibility::Irreversible,
-        assess: Assess::Custom(migration_database),
         reason: "drops every table and object in the configured database or schemas",
         blocks: &[
             "flyway -url=jdbc:postgresql://prod-db.internal/shop clean",
@@ -831,7 +805,7 @@ pub static RULES: &[Rule] = &[
             "migrate -database postgres://db/app -path migrations drop -f",
         ],
         allows: &["flyway info", "flyway migrate", "liquibase update", "dbmate up", "migrate -path migrations -database postgres://db/app up"],
-        ..Rule::BASE
+        ..MIGRATION_DESTROY
     },
     Rule {
         id: "db.dump",
@@ -1004,6 +978,16 @@ fn named_database(rule: &Rule, inv: &Invocation, scene: &Scene) -> Outcome {
 }
 
 // ----- migration tools -------------------------------------------------------
+
+/// What the migration tools' rows share: a destructive, irreversible change
+/// to the database the tool is configured for.
+const MIGRATION_DESTROY: Rule = Rule {
+    kind: EffectKind::Destroy,
+    risk: Risk::Critical,
+    reversibility: Reversibility::Irreversible,
+    assess: Assess::Custom(migration_database),
+    ..Rule::BASE
+};
 
 fn task_words(inv: &Invocation) -> impl Iterator<Item = &str> {
     inv.subcommands

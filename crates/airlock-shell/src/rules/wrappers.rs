@@ -420,12 +420,16 @@ pub static WRAPPERS: &[Wrapper] = &[
 ];
 
 /// The program a package spec runs: `@acme/cli@1.2` runs `cli`,
-/// `prisma@5` runs `prisma`, `black==24.1` runs `black`.
+/// `prisma@5` runs `prisma`, `black==24.1` runs `black`. A path is not a
+/// package spec and stays as written.
 pub fn package_program(spec: &str) -> &str {
     let unscoped = match spec.strip_prefix('@') {
         Some(scoped) => scoped.split_once('/').map_or(spec, |(_, name)| name),
         None => spec,
     };
+    if unscoped.contains('/') {
+        return spec;
+    }
     let end = unscoped
         .find(['@', '=', '<', '>', '[', '~', '!'])
         .unwrap_or(unscoped.len());
@@ -613,6 +617,8 @@ mod tests {
             ("@", "@"),
             ("@scope", "@scope"),
             ("./bin/tool", "./bin/tool"),
+            ("./scripts/deploy@v2.sh", "./scripts/deploy@v2.sh"),
+            ("@acme/tools/bin@2", "@acme/tools/bin@2"),
         ] {
             assert_eq!(package_program(spec), program, "{spec}");
         }
