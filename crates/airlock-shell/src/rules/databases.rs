@@ -966,6 +966,11 @@ fn named_database(rule: &Rule, inv: &Invocation, scene: &Scene) -> Outcome {
         _ => 2,
     };
     let place = place_of(inv, scene, positionals, &["-c", "-u"]);
+    rule_effect_on(rule, &place, scene)
+}
+
+/// The rule's own effect on `place`, for the whole command.
+fn rule_effect_on(rule: &Rule, place: &Place, scene: &Scene) -> Outcome {
     let mut out = Outcome::default();
     let finding = Finding {
         kind: rule.kind,
@@ -973,7 +978,7 @@ fn named_database(rule: &Rule, inv: &Invocation, scene: &Scene) -> Outcome {
         reversibility: rule.reversibility,
         reason: rule.reason.to_string(),
     };
-    drafts_on(&place, vec![(finding, scene.span)], &mut out);
+    drafts_on(place, vec![(finding, scene.span)], &mut out);
     out
 }
 
@@ -1017,7 +1022,10 @@ fn drops_every_object(inv: &Invocation) -> bool {
 /// The database a migration tool works on: its URL and environment options
 /// and the line's environment (`RAILS_ENV=production`, `DATABASE_URL=…`).
 fn migration_database(rule: &Rule, inv: &Invocation, scene: &Scene) -> Outcome {
-    let mut place = place_of(inv, scene, 0, HOST_OPTIONS);
+    let mut place = Place {
+        label: String::new(),
+        tier: scene.env_hint,
+    };
     for flag in &inv.flags {
         if MIGRATION_PLACE_OPTIONS.contains(&flag.name.as_str()) {
             if let Some(value) = flag.value.as_deref() {
@@ -1028,15 +1036,7 @@ fn migration_database(rule: &Rule, inv: &Invocation, scene: &Scene) -> Outcome {
     if place.label.is_empty() {
         place.label = format!("the database {} is configured for", inv.program);
     }
-    let mut out = Outcome::default();
-    let finding = Finding {
-        kind: rule.kind,
-        risk: rule.risk,
-        reversibility: rule.reversibility,
-        reason: rule.reason.to_string(),
-    };
-    drafts_on(&place, vec![(finding, scene.span)], &mut out);
-    out
+    rule_effect_on(rule, &place, scene)
 }
 
 // ----- SQL clients -------------------------------------------------------------
