@@ -90,8 +90,11 @@ impl FromRequestParts<Arc<Gate>> for Caller {
     }
 }
 
-/// A request's bearer token, not yet looked up.
-pub struct Bearer(String);
+/// A request's bearer token, not yet looked up, with its SHA-256.
+pub struct Bearer {
+    token: String,
+    hash: TokenHash,
+}
 
 impl Bearer {
     fn from_parts(parts: &Parts) -> Result<Bearer, Problem> {
@@ -105,7 +108,10 @@ impl Bearer {
             .and_then(|value| value.strip_prefix("Bearer "))
             .map(str::trim)
             .filter(|token| !token.is_empty())
-            .map(|token| Bearer(token.to_owned()))
+            .map(|token| Bearer {
+                hash: TokenHash::of(token),
+                token: token.to_owned(),
+            })
             .ok_or_else(|| {
                 Problem::unauthenticated("the Authorization header must be `Bearer <token>`")
             })
@@ -125,7 +131,7 @@ impl FromRequestParts<Arc<Gate>> for Bearer {
 pub async fn look_up(gate: &Gate, bearer: &Bearer) -> Result<Caller, Problem> {
     let (principal, tenant_state) = gate
         .store
-        .caller_by_token(&bearer.0)
+        .caller_by_token(&bearer.token)
         .await?
         .ok_or_else(|| Problem::unauthenticated("unknown token"))?;
     let now = Timestamp::now();
@@ -147,7 +153,7 @@ pub async fn look_up(gate: &Gate, bearer: &Bearer) -> Result<Caller, Problem> {
         principal,
         tenant,
         tenant_state,
-        token: TokenHash::of(&bearer.0),
+        token: bearer.hash.clone(),
         remembered: false,
     })
 }
@@ -174,19 +180,18 @@ impl CallerCache {
     /// The agent holding `bearer`: remembered if it is, else read from the
     /// store (and remembered if it is an active agent of a running tenant).
     pub async fn agent(&self, gate: &Gate, bearer: &Bearer) -> Result<Caller, Problem> {
-        let token = TokenHash::of(&bearer.0);
         let now = Timestamp::now();
-        if let Some(remembered) = self.get(&token) {
+        if let Some(remembered) = self.get(&bearer.hash) {
             if remembered.agent.is_active(now) {
                 return Ok(Caller {
                     tenant: gate.store.tenant(&remembered.agent.tenant),
                     principal: Principal::Agent(remembered.agent),
                     tenant_state: remembered.tenant,
-                    token,
+                    token: bearer.hash.clone(),
                     remembered: true,
                 });
             }
-            self.forget(&token);
+            self.forget(&bearer.hash);
         }
         let caller = look_up(gate, bearer).await?;
         if let Principal::Agent(agent) = &caller.principal {

@@ -85,17 +85,22 @@ async fn judge(
         .map_err(|error| Problem::internal(format!("cannot encode the action: {error}")))?;
     let action_digest = airlock_receipts::action_digest(&action_json);
     let decision = evaluation.decision;
+    let decided_for = DecidedFor {
+        token: caller.token.clone(),
+        agent: agent.clone(),
+    };
     if decision.verdict == Verdict::Escalate {
         // An escalation is held in its own transaction: its caller is read
         // from the store, not remembered.
         if caller.remembered {
             let current = auth::look_up(gate, bearer).await?;
-            match (
-                &current.principal,
-                current.tenant_state.emergency_stop.is_none(),
-            ) {
-                (Principal::Agent(now_agent), true) if now_agent.same_authority(agent) => {}
-                _ => return Ok(None),
+            let stopped = current.tenant_state.emergency_stop.is_some();
+            let holds = match &current.principal {
+                Principal::Agent(now_agent) => decided_for.held_by(now_agent, stopped, now),
+                Principal::Approver(_) => false,
+            };
+            if !holds {
+                return Ok(None);
             }
         }
         let escalation = NewEscalation {
@@ -123,13 +128,9 @@ async fn judge(
         &action_digest,
         decision_record(request, &decision),
     );
-    let decided_for = Arc::new(DecidedFor {
-        token: caller.token.clone(),
-        agent: agent.clone(),
-    });
     let recorded = gate
         .decision_log()
-        .append(&caller.tenant, event, decided_for)
+        .append(&caller.tenant, event, Arc::new(decided_for))
         .await?;
     Ok(recorded.map(|_| SubmitResponse {
         verdict: decision.verdict,

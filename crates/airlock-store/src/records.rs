@@ -94,6 +94,15 @@ pub struct DecidedFor {
     pub agent: Agent,
 }
 
+impl DecidedFor {
+    /// Whether `current`, the agent the token names now, still holds the
+    /// authority the decision was made with: active at `now`, the same
+    /// authority, in a tenant that is not under an emergency stop.
+    pub fn held_by(&self, current: &Agent, tenant_stopped: bool, now: Timestamp) -> bool {
+        !tenant_stopped && current.is_active(now) && current.same_authority(&self.agent)
+    }
+}
+
 /// Registration of an approver (a person).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewApprover {

@@ -1660,19 +1660,16 @@ impl SqlTenantStore {
                 .await?;
             current.insert(token, row.as_ref().map(agent_from_row).transpose()?);
         }
-        let running = write.emergency_stop.is_none();
+        let stopped = write.emergency_stop.is_some();
         let keep: Vec<bool> = decisions
             .iter()
             .map(|(_, decided_for)| {
-                running
-                    && current
-                        .get(decided_for.token.as_hex())
-                        .and_then(Option::as_ref)
-                        .is_some_and(|agent| {
-                            agent.tenant == self.tenant
-                                && agent.is_active(now)
-                                && agent.same_authority(&decided_for.agent)
-                        })
+                current
+                    .get(decided_for.token.as_hex())
+                    .and_then(Option::as_ref)
+                    .is_some_and(|agent| {
+                        agent.tenant == self.tenant && decided_for.held_by(agent, stopped, now)
+                    })
             })
             .collect();
         let events: Vec<AuditEvent> = decisions
