@@ -1152,30 +1152,11 @@ async fn decisions_need_their_callers_authority(ctx: Arc<Ctx>) {
 
     // Revoked after the decision was made: refused, nothing appended.
     store.revoke_agent("bot", "admin", at(5)).await.unwrap();
-    let size = log_size(store.as_ref()).await;
-    let appended = store
-        .append_decisions(
-            vec![(numbered_decision(6), Arc::clone(&bot_as_read))],
-            at(6),
-        )
-        .await
-        .unwrap();
-    assert_eq!(appended.len(), 1);
-    assert!(appended[0].is_none());
-    assert_eq!(log_size(store.as_ref()).await, size);
+    assert_refused_alone(store.as_ref(), 6, Arc::clone(&bot_as_read), at(6)).await;
 
     // Under an emergency stop nobody's decisions are recorded.
     store.emergency_stop("ciso", at(7)).await.unwrap();
-    let size = log_size(store.as_ref()).await;
-    let appended = store
-        .append_decisions(
-            vec![(numbered_decision(7), Arc::clone(&other_as_read))],
-            at(8),
-        )
-        .await
-        .unwrap();
-    assert!(appended[0].is_none());
-    assert_eq!(log_size(store.as_ref()).await, size);
+    assert_refused_alone(store.as_ref(), 7, Arc::clone(&other_as_read), at(8)).await;
     store.lift_emergency_stop("ciso", at(9)).await.unwrap();
     let appended = store
         .append_decisions(vec![(numbered_decision(8), other_as_read)], at(10))
@@ -1199,12 +1180,26 @@ async fn decisions_need_their_callers_authority(ctx: Arc<Ctx>) {
         token: short_token.hash(),
         agent: short,
     });
+    assert_refused_alone(store.as_ref(), 9, short_as_read, at(21)).await;
+    verify(store.as_ref()).await.unwrap();
+}
+
+/// Appends decision `n`, made for `decided_for`, alone: it must be refused
+/// and nothing appended.
+async fn assert_refused_alone(
+    store: &dyn TenantStore,
+    n: i64,
+    decided_for: Arc<DecidedFor>,
+    now: Timestamp,
+) {
+    let size = log_size(store).await;
     let appended = store
-        .append_decisions(vec![(numbered_decision(9), short_as_read)], at(21))
+        .append_decisions(vec![(numbered_decision(n), decided_for)], now)
         .await
         .unwrap();
-    assert!(appended[0].is_none());
-    verify(store.as_ref()).await.unwrap();
+    assert_eq!(appended.len(), 1);
+    assert!(appended[0].is_none(), "decision {n} was recorded");
+    assert_eq!(log_size(store).await, size);
 }
 
 async fn tampering_is_detected(ctx: Arc<Ctx>) {
